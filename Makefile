@@ -1,0 +1,48 @@
+# CRM-Warehouse-Pipeline: `make demo` builds the demo warehouse, `make test` runs the suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export RUNTIME__DLTHUB_TELEMETRY := false
+export DO_NOT_TRACK := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help venv demo run test lint bench clean
+
+help: ## Show this help
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	@touch $@
+
+venv: $(VENV)/.installed ## Create .venv from the locked dependencies
+
+demo: venv ## Generate the demo sources (once), ingest, build, test and publish
+	$(BIN)/crm-warehouse demo
+
+run: venv ## Ingest -> transform -> publish against the configured sources
+	$(BIN)/crm-warehouse run
+
+test: venv ## Run the whole test suite
+	$(BIN)/pytest
+
+lint: venv ## ruff on the package and tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+bench: venv ## Speed and memory benchmarks (reports figures)
+	$(BIN)/python benchmarks/bench_pipeline.py
+
+lock: ## Re-resolve requirements.lock from pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock
+
+clean: ## Remove generated data, exports and the venv
+	rm -rf data powerbi/*.csv powerbi/*.parquet powerbi/manifest.json $(VENV)

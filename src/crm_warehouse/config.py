@@ -1,0 +1,223 @@
+"""Typed configuration: one TOML file, a git-ignored secrets file, and environment variables.
+
+Precedence (highest first): environment (``CRM_WAREHOUSE_<SECTION>__<KEY>``), the secrets file
+(``.secrets.toml`` beside the config file), the config file (``crm-warehouse.toml``), defaults.
+Relative paths are resolved against the config file's folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from crm_warehouse.errors import ConfigError
+
+CONFIG_FILE_NAME = "crm-warehouse.toml"
+SECRETS_FILE_NAME = ".secrets.toml"
+ENV_PREFIX = "CRM_WAREHOUSE_"
+CONFIG_ENV_VAR = "CRM_WAREHOUSE_CONFIG"
+
+CRM_PRIMARY_KEYS = {
+    "customers": "customer_id",
+    "products": "product_id",
+    "orders": "order_id",
+    "order_items": "order_item_id",
+}
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'UTC')") from exc
+    return value
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SqlDatabaseSource(_Strict):
+    """A relational CRM database read table by table on an ``updated_at`` cursor."""
+
+    kind: Literal["sqlite", "postgres"]
+    url: SecretStr = Field(description="SQLAlchemy-style URL; may hold a password, so secret")
+    tables: dict[str, str] = Field(
+        default_factory=lambda: dict(CRM_PRIMARY_KEYS),
+        description="table name -> primary key column",
+    )
+    cursor_column: str = "updated_at"
+    lookback_minutes: int = Field(default=120, ge=0)
+    timezone: str = "Europe/London"
+    batch_size: int = Field(default=500_000, gt=0)
+
+    _tz = field_validator("timezone")(_check_timezone)
+
+    @field_validator("url")
+    @classmethod
+    def _url_has_scheme(cls, value: SecretStr) -> SecretStr:
+        if "://" not in value.get_secret_value():
+            raise ValueError("must be a URL such as sqlite:///data/source/crm.sqlite")
+        return value
+
+    def scheme(self) -> str:
+        return self.url.get_secret_value().split("://", 1)[0].split("+", 1)[0]
+
+
+class HelpdeskCsvSource(_Strict):
+    """A folder into which the helpdesk drops ticket exports (CSV), one or more files a day."""
+
+    kind: Literal["helpdesk_csv"]
+    feed_dir: Path
+    pattern: str = "**/*.csv"
+    timezone: str = "Europe/London"
+
+    _tz = field_validator("timezone")(_check_timezone)
+
+
+SourceConfig = Annotated[SqlDatabaseSource | HelpdeskCsvSource, Field(discriminator="kind")]
+
+
+class WarehouseConfig(_Strict):
+    target: Literal["duckdb", "postgres", "bigquery"] = "duckdb"
+    duckdb_path: Path = Path("data/warehouse.duckdb")
+    threads: int = Field(default=4, ge=1)
+
+
+class TransformConfig(_Strict):
+    project_dir: Path = Path("transform")
+    fail_on_freshness: bool = True
+
+
+class PublishConfig(_Strict):
+    export_dir: Path = Path("powerbi")
+    docs_dir: Path = Path("site/dbt-docs")
+    generate_docs: bool = True
+
+
+class DemoConfig(_Strict):
+    seed: int = 42
+    scale: float = Field(default=1.0, gt=0)
+
+
+class Settings(BaseSettings):
+    """Everything the pipeline reads from its configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    data_dir: Path = Path("data")
+    source_timezone: str = "Europe/London"
+    warehouse: WarehouseConfig = WarehouseConfig()
+    transform: TransformConfig = TransformConfig()
+    publish: PublishConfig = PublishConfig()
+    demo: DemoConfig = DemoConfig()
+    sources: dict[str, SourceConfig] = Field(default_factory=dict)
+
+    # Set by load_settings, not read from any file.
+    config_path: Path | None = Field(default=None, exclude=True)
+
+    _tz = field_validator("source_timezone")(_check_timezone)
+
+    @field_validator("sources")
+    @classmethod
+    def _names_are_identifiers(cls, value: dict[str, Any]) -> dict[str, Any]:
+        for name in value:
+            if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+                raise ValueError(f"source name {name!r} must be lowercase letters, digits, '_'")
+        return value
+
+    @property
+    def root(self) -> Path:
+        return self.config_path.parent if self.config_path else Path.cwd()
+
+    def resolve(self, path: Path) -> Path:
+        return path if path.is_absolute() else (self.root / path).resolve()
+
+    @property
+    def data_path(self) -> Path:
+        return self.resolve(self.data_dir)
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.resolve(self.warehouse.duckdb_path)
+
+    @property
+    def dbt_project_path(self) -> Path:
+        return self.resolve(self.transform.project_dir)
+
+    @property
+    def export_path(self) -> Path:
+        return self.resolve(self.publish.export_dir)
+
+    @property
+    def docs_path(self) -> Path:
+        return self.resolve(self.publish.docs_dir)
+
+    def sources_of_kind(self, *kinds: str) -> dict[str, SourceConfig]:
+        return {name: src for name, src in self.sources.items() if src.kind in kinds}
+
+
+def _find_config(explicit: Path | None) -> Path | None:
+    if explicit is not None:
+        return explicit
+    if env := os.environ.get(CONFIG_ENV_VAR):
+        return Path(env)
+    candidate = Path.cwd() / CONFIG_FILE_NAME
+    return candidate if candidate.exists() else None
+
+
+def load_settings(config_path: Path | None = None) -> Settings:
+    """Read and validate the configuration; raise ConfigError with a one-line reason."""
+    path = _find_config(config_path)
+    if path is not None and not path.exists():
+        raise ConfigError(
+            f"config file {path} does not exist",
+            fix=f"create it (see {CONFIG_FILE_NAME} in the repository) or pass --config",
+        )
+    path = path.resolve() if path else None
+    toml_files = [p for p in (path, path.parent / SECRETS_FILE_NAME) if p] if path else []
+
+    class _FileSettings(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            files = [TomlConfigSettingsSource(settings_cls, toml_file=p) for p in toml_files]
+            return (init_settings, env_settings, *reversed(files))
+
+    try:
+        settings = _FileSettings(config_path=path)
+    except ValidationError as exc:
+        raise ConfigError(_describe_validation_error(exc), where=str(path or "environment"),
+                          fix="correct the value (see crm-warehouse.toml and README)") from None
+    except (OSError, ValueError) as exc:  # TOML syntax errors are ValueErrors
+        raise ConfigError(f"cannot read configuration: {exc}".splitlines()[0],
+                          where=str(path), fix="check the TOML syntax") from None
+    return Settings.model_validate(settings.model_dump() | {"config_path": path})
+
+
+def _describe_validation_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    location = ".".join(str(part) for part in first["loc"])
+    more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"invalid setting {location}: {first['msg']}{more}"

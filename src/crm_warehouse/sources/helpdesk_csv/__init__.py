@@ -1,0 +1,123 @@
+"""The helpdesk ticket export: CSV files dropped into a folder, loaded file by file.
+
+A file is identified by its path and the sha256 of its content. A file already loaded with the
+same content loads nothing; a changed file under the same name loads again (its rows become new
+versions in raw). Values are kept as text, untransformed; staging casts them.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import dlt
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from dlt.sources import DltResource
+
+from crm_warehouse.errors import SourceError
+from crm_warehouse.sources.metadata import column_hints, stamp, utc_now
+
+REQUIRED_COLUMNS = (
+    "Ticket ID", "Customer Name", "Customer Email", "Customer Age", "Customer Gender",
+    "Product Purchased", "Date of Purchase", "Ticket Type", "Ticket Subject",
+    "Ticket Description", "Ticket Status", "Resolution", "Ticket Priority", "Ticket Channel",
+    "First Response Time", "Time to Resolution", "Customer Satisfaction Rating",
+)
+OPTIONAL_COLUMNS = ("Created At",)
+ROW_NUMBER = "_source_row_number"
+
+FileCounter = Callable[[str, int], None]
+
+
+def snake_case(header: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", header.strip().lower()).strip("_")
+
+
+@dlt.source(name="helpdesk_csv", max_table_nesting=0)
+def helpdesk_csv(
+    source_name: str,
+    feed_dir: Path,
+    *,
+    pattern: str = "**/*.csv",
+    on_rows: FileCounter | None = None,
+) -> DltResource:
+    return dlt.resource(
+        _feed_rows(feed_dir, pattern, on_rows),
+        name=f"{source_name}_tickets",
+        write_disposition="append",
+    )
+
+
+def list_feed_files(feed_dir: Path, pattern: str) -> list[Path]:
+    if not feed_dir.is_dir():
+        raise SourceError(f"feed folder {feed_dir} does not exist", where="helpdesk feed",
+                          fix="create it, point sources.<name>.feed_dir at the export "
+                              "folder, or run `crm-warehouse demo`")
+    return sorted(p for p in feed_dir.glob(pattern) if p.is_file())
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _feed_rows(feed_dir: Path, pattern: str, on_rows: FileCounter | None) -> Iterator[Any]:
+    state = dlt.current.resource_state()
+    loaded: dict[str, str] = state.setdefault("files", {})
+    for path in list_feed_files(feed_dir, pattern):
+        relative = path.relative_to(feed_dir).as_posix()
+        digest = file_digest(path)
+        if loaded.get(relative) == digest:
+            continue
+        table = read_ticket_file(path, where=f"helpdesk feed file {relative}")
+        if on_rows:
+            on_rows(relative, table.num_rows)
+        if table.num_rows:
+            stamped = stamp(table, source_file_id=f"{relative}#sha256:{digest[:16]}",
+                            extracted_at=utc_now())
+            yield dlt.mark.with_hints(
+                stamped, dlt.mark.make_hints(columns=column_hints(stamped.schema))
+            )
+        loaded[relative] = digest
+
+
+def read_ticket_file(path: Path, *, where: str) -> pa.Table:
+    """Read one export as text columns (quoted multi-line descriptions allowed)."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), [])
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise SourceError(f"unreadable CSV header ({exc})", where=where,
+                          fix="re-export the file as UTF-8 CSV with a header row") from None
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise SourceError(f"missing column(s) {', '.join(missing)}", where=where,
+                          fix="export with the standard ticket layout (see docs/sources.md)")
+    try:
+        table = pacsv.read_csv(
+            path,
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.string() for name in header},
+                strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        raise SourceError(f"malformed CSV ({str(exc).splitlines()[0]})", where=where,
+                          fix="check quoting of multi-line descriptions and the column "
+                              "count of every row") from None
+    table = table.rename_columns([snake_case(name) for name in table.column_names])
+    for optional in OPTIONAL_COLUMNS:
+        if snake_case(optional) not in table.column_names:
+            table = table.append_column(snake_case(optional), pa.nulls(table.num_rows, pa.string()))
+    return table.append_column(
+        ROW_NUMBER, pa.array(range(1, table.num_rows + 1), pa.int64())
+    )

@@ -1,0 +1,160 @@
+"""Run dbt in-process. One parse per process; later calls reuse the manifest (dbt's CLI start-up
+costs seconds per invocation, an in-process call with a reused manifest well under one)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crm_warehouse.config import Settings
+from crm_warehouse.errors import ConfigError, TransformError
+
+log = logging.getLogger(__name__)
+
+FAILED = {"error", "fail", "runtime error"}
+NodeProgress = Callable[[str, str], None]  # (unique_id, status)
+
+
+@dataclass
+class NodeResult:
+    unique_id: str
+    resource_type: str
+    status: str
+    seconds: float
+    rows_affected: int | None = None
+    message: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED
+
+
+@dataclass
+class TransformResult:
+    command: str
+    nodes: list[NodeResult] = field(default_factory=list)
+    success: bool = True
+
+    @property
+    def failures(self) -> list[NodeResult]:
+        return [n for n in self.nodes if n.failed]
+
+    def count(self, resource_type: str, status: str | None = None) -> int:
+        return sum(
+            1 for n in self.nodes
+            if n.resource_type == resource_type and (status is None or n.status == status)
+        )
+
+
+class Dbt:
+    """The project's dbt project, bound to this configuration."""
+
+    def __init__(self, settings: Settings, *, progress: NodeProgress | None = None) -> None:
+        self.settings = settings
+        self.project_dir = settings.dbt_project_path
+        if not (self.project_dir / "dbt_project.yml").exists():
+            raise ConfigError(f"no dbt project at {self.project_dir}",
+                              where="transform.project_dir",
+                              fix="point transform.project_dir at the repository's transform/")
+        self.target_path = settings.data_path / "dbt" / "target"
+        self.log_path = settings.data_path / "logs" / "dbt"
+        self._progress = progress
+        self._manifest: Any = None
+        self._export_environment()
+
+    def _export_environment(self) -> None:
+        os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+        os.environ["CRM_WAREHOUSE_DUCKDB_PATH"] = str(self.settings.duckdb_path)
+        os.environ["CRM_WAREHOUSE_THREADS"] = str(self.settings.warehouse.threads)
+
+    @property
+    def target(self) -> str:
+        return self.settings.warehouse.target
+
+    def vars(self) -> dict[str, Any]:
+        return {f"{name}_timezone": src.timezone for name, src in self.settings.sources.items()}
+
+    def _common_args(self) -> list[str]:
+        return [
+            "--project-dir", str(self.project_dir),
+            "--profiles-dir", str(self.project_dir),
+            "--target", self.target,
+            "--target-path", str(self.target_path),
+            "--vars", json.dumps(self.vars()),
+        ]
+
+    def _runner(self) -> Any:
+        from dbt.cli.main import dbtRunner
+
+        callbacks = [self._on_event] if self._progress else []
+        return dbtRunner(manifest=self._manifest, callbacks=callbacks)
+
+    def _on_event(self, event: Any) -> None:
+        if event.info.name == "NodeFinished" and self._progress:
+            info = event.data.node_info
+            self._progress(info.unique_id, info.node_status)
+
+    def invoke(self, command: list[str], *extra: str) -> Any:
+        args = [*command, *self._common_args(), "--log-path", str(self.log_path),
+                "--quiet", *extra]
+        log.info("dbt %s", " ".join(command + list(extra)))
+        result = self._runner().invoke(args)
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise TransformError(
+                f"dbt {command[0]} could not run ({_first_line(result.exception)})",
+                where=str(self.project_dir), fix=f"see {self.log_path / 'dbt.log'}",
+            )
+        return result
+
+    def parse(self) -> None:
+        if self._manifest is None:
+            result = self.invoke(["parse"])
+            if not result.success:
+                raise TransformError("the dbt project does not parse", where=str(self.project_dir),
+                                     fix=f"see {self.log_path / 'dbt.log'}")
+            self._manifest = result.result
+
+    def run(self, command: list[str], *extra: str) -> TransformResult:
+        self.parse()
+        result = self.invoke(command, *extra)
+        return _collect(" ".join(command), result)
+
+    def build(self, *extra: str) -> TransformResult:
+        return self.run(["build"], *extra)
+
+    def source_freshness(self) -> TransformResult:
+        return self.run(["source", "freshness"], "--output",
+                        str(self.target_path / "sources.json"))
+
+    def docs_generate(self) -> Path:
+        result = self.run(["docs", "generate"], "--static")
+        if not result.success:
+            raise TransformError("dbt docs generate failed", fix=f"see {self.log_path}")
+        return self.target_path
+
+
+def _collect(command: str, result: Any) -> TransformResult:
+    nodes: list[NodeResult] = []
+    for item in getattr(result.result, "results", None) or []:
+        node = getattr(item, "node", None)
+        unique_id = getattr(node, "unique_id", None) or getattr(item, "unique_id", "?")
+        adapter_response = getattr(item, "adapter_response", None) or {}
+        nodes.append(NodeResult(
+            unique_id=unique_id,
+            resource_type=unique_id.split(".", 1)[0],
+            status=str(getattr(item.status, "value", item.status)).lower(),
+            seconds=float(getattr(item, "execution_time", 0.0) or 0.0),
+            rows_affected=adapter_response.get("rows_affected"),
+            message=getattr(item, "message", None),
+        ))
+    return TransformResult(command=command, nodes=nodes, success=bool(result.success))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,57 @@
+"""Where the warehouse lives: the dlt destination and a SQL connection for the pipeline's own
+reads and writes (metadata, exports). DuckDB is the embedded default."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import duckdb
+
+from crm_warehouse.config import Settings
+from crm_warehouse.errors import ConfigError
+
+RAW_SCHEMA = "raw"
+METRICS_SCHEMA = "analytics"
+OPS_SCHEMA = "ops"
+
+
+def dlt_destination(settings: Settings) -> Any:
+    import dlt
+
+    if settings.warehouse.target == "duckdb":
+        settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+        return dlt.destinations.duckdb(str(settings.duckdb_path))
+    if settings.warehouse.target == "postgres":
+        return dlt.destinations.postgres()  # credentials: DESTINATION__POSTGRES__CREDENTIALS
+    return dlt.destinations.bigquery()  # credentials: DESTINATION__BIGQUERY__CREDENTIALS__*
+
+
+def require_duckdb(settings: Settings, what: str) -> None:
+    if settings.warehouse.target != "duckdb":
+        raise ConfigError(
+            f"{what} supports only the duckdb warehouse target so far",
+            where=f"warehouse.target = {settings.warehouse.target!r}",
+            fix="set warehouse.target = 'duckdb' (postgres/bigquery targets are dbt-only)",
+        )
+
+
+@contextmanager
+def connect(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived connection to the DuckDB warehouse file."""
+    require_duckdb(settings, "the pipeline's own warehouse access")
+    settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.duckdb_path))
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return bool(row and row[0])
