@@ -1,0 +1,93 @@
+"""Shared fixtures. Tests build the data they assert on."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from crm_warehouse.config import Settings, load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")
+
+CRM_DDL = """
+create table customers(customer_id integer primary key, full_name text, email text, age integer,
+    gender text, location text, income_bracket text, signup_date date, created_at timestamp,
+    updated_at timestamp);
+create table products(product_id integer primary key, product_name text, brand text,
+    category text, list_price numeric(12,2), created_at timestamp, updated_at timestamp);
+create table orders(order_id integer primary key, customer_id integer, status text,
+    ordered_at timestamp, currency text, created_at timestamp, updated_at timestamp);
+create table order_items(order_item_id integer primary key, order_id integer,
+    product_id integer, quantity integer, unit_price numeric(12,2), created_at timestamp,
+    updated_at timestamp);
+"""
+
+TICKET_HEADER = (
+    "Ticket ID,Customer Name,Customer Email,Customer Age,Customer Gender,Product Purchased,"
+    "Date of Purchase,Ticket Type,Ticket Subject,Ticket Description,Ticket Status,Resolution,"
+    "Ticket Priority,Ticket Channel,First Response Time,Time to Resolution,"
+    "Customer Satisfaction Rating,Created At"
+)
+
+
+def write_config(folder: Path, extra: str = "") -> Path:
+    """A config file in ``folder`` like the repository's, pointing at ``folder/data``."""
+    text = (REPO / "crm-warehouse.toml").read_text()
+    text = text.replace('project_dir = "transform"', f'project_dir = "{REPO / "transform"}"')
+    if "[transform]" not in text:
+        text = text.replace("[publish]", f'[transform]\nproject_dir = "{REPO / "transform"}"\n\n'
+                                          "[publish]")
+    path = folder / "crm-warehouse.toml"
+    path.write_text(text + extra)
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Callable[..., Settings]:
+    """A throwaway project folder with its own config, sources and warehouse."""
+
+    def make(extra: str = "") -> Settings:
+        return load_settings(write_config(tmp_path, extra))
+
+    return make
+
+
+@pytest.fixture
+def crm_db(tmp_path: Path) -> sqlite3.Connection:
+    path = tmp_path / "data" / "source" / "crm.sqlite"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = sqlite3.connect(path)
+    con.executescript(CRM_DDL)
+    yield con
+    con.close()
+
+
+@pytest.fixture
+def feed_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "data" / "feeds" / "helpdesk"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def ticket_csv(rows: list[dict[str, str]]) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=TICKET_HEADER.split(","), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: row.get(k, "") for k in TICKET_HEADER.split(",")})
+    return out.getvalue()
+
+
+def copy_tree(src: Path, dst: Path) -> None:
+    shutil.copytree(src, dst, dirs_exist_ok=True)
