@@ -1,0 +1,176 @@
+{{
+    config(
+        cluster_by=(['customer_id'] if target.type == 'bigquery' else none),
+    )
+}}
+
+with
+
+customers as (
+
+    select
+        customer_id,
+        full_name,
+        email,
+        age,
+        gender,
+        location,
+        income_bracket,
+        signup_date,
+        created_at,
+        updated_at
+
+    from {{ ref('stg_crm__customers') }}
+
+),
+
+age_bins as (
+
+    select
+        age_bin,
+        min_age,
+        max_age
+
+    from {{ ref('ref_age_bins') }}
+
+),
+
+orders as (
+
+    select
+        customer_id,
+        ordered_date,
+        is_revenue_order,
+        units,
+        order_revenue_gbp
+
+    from {{ ref('fct_orders') }}
+
+),
+
+order_summary as (
+
+    select
+        customer_id,
+        min(case when is_revenue_order then ordered_date end) as first_order_date,
+        max(case when is_revenue_order then ordered_date end) as last_order_date,
+        sum(case when is_revenue_order then 1 else 0 end) as lifetime_orders,
+        sum(case when is_revenue_order then units else 0 end) as lifetime_units,
+        sum(order_revenue_gbp) as lifetime_revenue_gbp
+
+    from orders
+    where customer_id is not null
+    group by customer_id
+
+),
+
+crm_customers as (
+
+    select
+        {{ member_key('customers.customer_id') }} as customer_key,
+        customers.customer_id,
+        customers.full_name,
+        customers.email,
+        customers.age,
+        coalesce(age_bins.age_bin, 'Unknown') as age_bin,
+        customers.gender,
+        customers.location,
+        customers.income_bracket,
+        customers.signup_date,
+        true as is_crm_customer,
+        customers.created_at,
+        customers.updated_at
+
+    from customers
+    left join age_bins
+        on customers.age between age_bins.min_age and age_bins.max_age
+
+),
+
+{#- Customers that orders reference but the CRM does not (yet) hold: late-arriving members
+    keep the key their CRM row will get, so incremental facts never need rewriting. #}
+inferred_customers as (
+
+    select
+        {{ member_key('order_summary.customer_id') }} as customer_key,
+        order_summary.customer_id,
+        'Customer not in CRM' as full_name,
+        cast(null as {{ dbt.type_string() }}) as email,
+        cast(null as {{ dbt.type_bigint() }}) as age,
+        'Unknown' as age_bin,
+        'Unknown' as gender,
+        'Unknown' as location,
+        'Unknown' as income_bracket,
+        cast(null as date) as signup_date,
+        false as is_crm_customer,
+        cast(null as {{ type_timestamp_utc() }}) as created_at,
+        cast(null as {{ type_timestamp_utc() }}) as updated_at
+
+    from order_summary
+    left join customers
+        on order_summary.customer_id = customers.customer_id
+    where customers.customer_id is null
+
+),
+
+unknown_customer as (
+
+    select
+        -1 as customer_key,
+        -1 as customer_id,
+        'Unknown customer' as full_name,
+        cast(null as {{ dbt.type_string() }}) as email,
+        cast(null as {{ dbt.type_bigint() }}) as age,
+        'Unknown' as age_bin,
+        'Unknown' as gender,
+        'Unknown' as location,
+        'Unknown' as income_bracket,
+        cast(null as date) as signup_date,
+        false as is_crm_customer,
+        cast(null as {{ type_timestamp_utc() }}) as created_at,
+        cast(null as {{ type_timestamp_utc() }}) as updated_at
+
+),
+
+members as (
+
+    select * from crm_customers
+    union all
+    select * from inferred_customers
+    union all
+    select * from unknown_customer
+
+),
+
+final as (
+
+    select
+        cast(members.customer_key as {{ dbt.type_bigint() }}) as customer_key,
+        cast(members.customer_id as {{ dbt.type_bigint() }}) as customer_id,
+        cast(members.full_name as {{ dbt.type_string() }}) as full_name,
+        cast(members.email as {{ dbt.type_string() }}) as email,
+        cast(members.age as {{ dbt.type_bigint() }}) as age,
+        cast(members.age_bin as {{ dbt.type_string() }}) as age_bin,
+        cast(members.gender as {{ dbt.type_string() }}) as gender,
+        cast(members.location as {{ dbt.type_string() }}) as location,
+        cast(members.income_bracket as {{ dbt.type_string() }}) as income_bracket,
+        members.signup_date,
+        order_summary.first_order_date,
+        order_summary.last_order_date,
+        cast(coalesce(order_summary.lifetime_orders, 0) as {{ dbt.type_bigint() }})
+            as lifetime_orders,
+        cast(coalesce(order_summary.lifetime_units, 0) as {{ dbt.type_bigint() }})
+            as lifetime_units,
+        {{ to_money('coalesce(order_summary.lifetime_revenue_gbp, 0)') }}
+            as lifetime_revenue_gbp,
+        members.is_crm_customer,
+        members.created_at,
+        members.updated_at
+
+    from members
+    left join order_summary
+        on members.customer_id = order_summary.customer_id
+
+)
+
+select * from final

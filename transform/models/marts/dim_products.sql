@@ -1,0 +1,129 @@
+{{
+    config(
+        cluster_by=(['product_id'] if target.type == 'bigquery' else none),
+    )
+}}
+
+with
+
+products as (
+
+    select
+        product_id,
+        product_name,
+        brand,
+        category,
+        list_price_gbp,
+        created_at,
+        updated_at
+
+    from {{ ref('stg_crm__products') }}
+
+),
+
+categories as (
+
+    select
+        category,
+        category_label
+
+    from {{ ref('ref_product_categories') }}
+
+),
+
+order_items as (
+
+    select distinct product_id
+
+    from {{ ref('fct_order_items') }}
+    where product_id is not null
+
+),
+
+crm_products as (
+
+    select
+        {{ member_key('products.product_id') }} as product_key,
+        products.product_id,
+        products.product_name,
+        products.brand,
+        coalesce(products.category, 'Unknown') as category,
+        coalesce(categories.category_label, products.category, 'Unknown') as category_label,
+        products.list_price_gbp,
+        true as is_crm_product,
+        products.created_at,
+        products.updated_at
+
+    from products
+    left join categories
+        on products.category = categories.category
+
+),
+
+{#- Products that order lines reference but the CRM does not (yet) hold. #}
+inferred_products as (
+
+    select
+        {{ member_key('order_items.product_id') }} as product_key,
+        order_items.product_id,
+        'Product not in CRM' as product_name,
+        'Unknown' as brand,
+        'Unknown' as category,
+        'Unknown' as category_label,
+        cast(null as decimal(18, 2)) as list_price_gbp,
+        false as is_crm_product,
+        cast(null as {{ type_timestamp_utc() }}) as created_at,
+        cast(null as {{ type_timestamp_utc() }}) as updated_at
+
+    from order_items
+    left join products
+        on order_items.product_id = products.product_id
+    where products.product_id is null
+
+),
+
+unknown_product as (
+
+    select
+        -1 as product_key,
+        -1 as product_id,
+        'Unknown product' as product_name,
+        'Unknown' as brand,
+        'Unknown' as category,
+        'Unknown' as category_label,
+        cast(null as decimal(18, 2)) as list_price_gbp,
+        false as is_crm_product,
+        cast(null as {{ type_timestamp_utc() }}) as created_at,
+        cast(null as {{ type_timestamp_utc() }}) as updated_at
+
+),
+
+members as (
+
+    select * from crm_products
+    union all
+    select * from inferred_products
+    union all
+    select * from unknown_product
+
+),
+
+final as (
+
+    select
+        cast(product_key as {{ dbt.type_bigint() }}) as product_key,
+        cast(product_id as {{ dbt.type_bigint() }}) as product_id,
+        cast(product_name as {{ dbt.type_string() }}) as product_name,
+        cast(brand as {{ dbt.type_string() }}) as brand,
+        cast(category as {{ dbt.type_string() }}) as category,
+        cast(category_label as {{ dbt.type_string() }}) as category_label,
+        {{ to_money('list_price_gbp') }} as list_price_gbp,
+        is_crm_product,
+        created_at,
+        updated_at
+
+    from members
+
+)
+
+select * from final

@@ -1,0 +1,61 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='order_item_id',
+        incremental_strategy=('merge' if target.type == 'bigquery' else 'delete+insert'),
+        on_schema_change='append_new_columns',
+        partition_by=(
+            {'field': 'ordered_date', 'data_type': 'date', 'granularity': 'day'}
+            if target.type == 'bigquery' else none
+        ),
+        cluster_by=(['order_id', 'product_id', 'customer_id'] if target.type == 'bigquery' else none),
+    )
+}}
+
+with
+
+order_lines as (
+
+    select * from {{ ref('int_order_lines_enriched') }}
+
+),
+
+changed_lines as (
+
+    select *
+    from order_lines
+    {% if is_incremental() -%}
+    where
+        source_updated_at >= {{ incremental_watermark('source_updated_at') }}
+        or {{ incremental_watermark('source_updated_at') }} is null
+    {%- endif %}
+
+),
+
+final as (
+
+    select
+        {{ integer_key(['order_item_id']) }} as order_item_key,
+        order_item_id,
+        {{ integer_key(['order_id']) }} as order_key,
+        order_id,
+        {{ member_key('customer_id') }} as customer_key,
+        customer_id,
+        {{ member_key('product_id') }} as product_key,
+        product_id,
+        ordered_at,
+        ordered_date,
+        order_status,
+        is_revenue_order,
+        quantity,
+        unit_price_gbp,
+        line_amount_gbp,
+        {{ to_money('case when is_revenue_order then line_amount_gbp else 0 end') }}
+            as line_revenue_gbp,
+        source_updated_at
+
+    from changed_lines
+
+)
+
+select * from final
