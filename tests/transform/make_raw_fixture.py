@@ -219,7 +219,7 @@ INITIAL_SYNC = Sync(
             _product(11, "Apple AirPods", "Apple", "Audio", 150.0, "2018-12-01 09:00"),
             _product(11, "Apple AirPods", "Apple", "Audio", 140.0, "2021-05-01 09:00"),
             _product(12, "Dell XPS", "Dell", "Laptops", 1200.0, "2018-12-01 09:00"),
-            _product(13, "Nintendo Switch", "Nintendo", "Gaming", 280.0, "2018-12-01 09:00"),
+            _product(13, "Nintendo Switch", "Nintendo", "Gaming consoles", 280.0, "2018-12-01 09:00"),
         ],
         "crm_orders": [
             # 23:30 on New Year's Eve in winter: still 2019 in UTC

@@ -1,0 +1,117 @@
+with
+
+income_brackets as (
+
+    select
+        income_bracket,
+        bracket_label,
+        display_order
+
+    from {{ ref('ref_income_brackets') }}
+
+),
+
+customers as (
+
+    select
+        customer_key,
+        income_bracket
+
+    from {{ ref('dim_customers') }}
+    where is_crm_customer
+
+),
+
+orders as (
+
+    select
+        customer_key,
+        units,
+        order_revenue_gbp
+
+    from {{ ref('fct_orders') }}
+    where is_revenue_order
+
+),
+
+customers_per_bracket as (
+
+    select
+        income_bracket,
+        count(*) as customers
+
+    from customers
+    group by income_bracket
+
+),
+
+orders_per_bracket as (
+
+    select
+        customers.income_bracket,
+        count(distinct orders.customer_key) as ordering_customers,
+        count(*) as orders,
+        sum(orders.units) as units,
+        sum(orders.order_revenue_gbp) as revenue_gbp
+
+    from orders
+    inner join customers
+        on orders.customer_key = customers.customer_key
+    group by customers.income_bracket
+
+),
+
+brackets as (
+
+    select
+        income_brackets.income_bracket,
+        income_brackets.bracket_label,
+        income_brackets.display_order,
+        coalesce(customers_per_bracket.customers, 0) as customers,
+        coalesce(orders_per_bracket.ordering_customers, 0) as ordering_customers,
+        coalesce(orders_per_bracket.orders, 0) as orders,
+        coalesce(orders_per_bracket.units, 0) as units,
+        coalesce(orders_per_bracket.revenue_gbp, 0) as revenue_gbp
+
+    from income_brackets
+    left join customers_per_bracket
+        on income_brackets.income_bracket = customers_per_bracket.income_bracket
+    left join orders_per_bracket
+        on income_brackets.income_bracket = orders_per_bracket.income_bracket
+
+),
+
+with_totals as (
+
+    select
+        *,
+        sum(customers) over () as total_customers,
+        sum(revenue_gbp) over () as total_revenue_gbp
+
+    from brackets
+
+),
+
+final as (
+
+    select
+        income_bracket,
+        bracket_label,
+        cast(display_order as {{ dbt.type_bigint() }}) as display_order,
+        cast(customers as {{ dbt.type_bigint() }}) as customers,
+        {{ to_measure('100.0 * ' ~ safe_divide('customers', 'total_customers')) }}
+            as customer_share_pct,
+        cast(ordering_customers as {{ dbt.type_bigint() }}) as ordering_customers,
+        {{ to_money('revenue_gbp') }} as revenue_gbp,
+        {{ to_measure('100.0 * ' ~ safe_divide('revenue_gbp', 'total_revenue_gbp')) }}
+            as revenue_share_pct,
+        cast(orders as {{ dbt.type_bigint() }}) as orders,
+        cast(units as {{ dbt.type_bigint() }}) as units,
+        {{ to_money(safe_divide('revenue_gbp', 'customers')) }} as arpc_gbp,
+        {{ to_money(safe_divide('revenue_gbp', 'orders')) }} as aov_gbp
+
+    from with_totals
+
+)
+
+select * from final

@@ -1,0 +1,115 @@
+with
+
+customers as (
+
+    select signup_date
+
+    from {{ ref('dim_customers') }}
+    where is_crm_customer and signup_date is not null
+
+),
+
+orders as (
+
+    select
+        customer_key,
+        ordered_date
+
+    from {{ ref('fct_orders') }}
+    where is_revenue_order
+
+),
+
+signups_per_month as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'signup_date') }} as date) as month_start_date,
+        count(*) as signups
+
+    from customers
+    group by month_start_date
+
+),
+
+customer_months as (
+
+    select distinct
+        customer_key,
+        cast({{ dbt.date_trunc('month', 'ordered_date') }} as date) as month_start_date
+
+    from orders
+
+),
+
+first_order_months as (
+
+    select
+        customer_key,
+        min(month_start_date) as first_order_month
+
+    from customer_months
+    group by customer_key
+
+),
+
+buyers_per_month as (
+
+    select
+        customer_months.month_start_date,
+        count(*) as active_customers,
+        sum(case when customer_months.month_start_date = first_order_months.first_order_month then 1 else 0 end)
+            as new_customers,
+        sum(case when customer_months.month_start_date > first_order_months.first_order_month then 1 else 0 end)
+            as returning_customers
+
+    from customer_months
+    inner join first_order_months
+        on customer_months.customer_key = first_order_months.customer_key
+    group by customer_months.month_start_date
+
+),
+
+months as (
+
+    select month_start_date from signups_per_month
+    union
+    select month_start_date from buyers_per_month
+
+),
+
+monthly as (
+
+    select
+        months.month_start_date,
+        coalesce(signups_per_month.signups, 0) as signups,
+        coalesce(buyers_per_month.new_customers, 0) as new_customers,
+        coalesce(buyers_per_month.returning_customers, 0) as returning_customers,
+        coalesce(buyers_per_month.active_customers, 0) as active_customers
+
+    from months
+    left join signups_per_month
+        on months.month_start_date = signups_per_month.month_start_date
+    left join buyers_per_month
+        on months.month_start_date = buyers_per_month.month_start_date
+
+),
+
+final as (
+
+    select
+        month_start_date,
+        cast(extract(year from month_start_date) as {{ dbt.type_bigint() }}) as calendar_year,
+        cast(extract(month from month_start_date) as {{ dbt.type_bigint() }}) as calendar_month,
+        cast(signups as {{ dbt.type_bigint() }}) as signups,
+        cast(sum(signups) over (
+            order by month_start_date rows between unbounded preceding and current row
+        ) as {{ dbt.type_bigint() }}) as cumulative_signups,
+        cast(new_customers as {{ dbt.type_bigint() }}) as new_customers,
+        cast(returning_customers as {{ dbt.type_bigint() }}) as returning_customers,
+        cast(active_customers as {{ dbt.type_bigint() }}) as active_customers
+
+    from monthly
+
+)
+
+select * from final

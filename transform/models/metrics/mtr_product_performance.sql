@@ -1,0 +1,105 @@
+with
+
+products as (
+
+    select
+        product_key,
+        product_id,
+        product_name,
+        brand,
+        category,
+        category_label
+
+    from {{ ref('dim_products') }}
+    where product_key <> -1
+
+),
+
+order_items as (
+
+    select
+        order_id,
+        customer_key,
+        product_key,
+        quantity,
+        line_revenue_gbp
+
+    from {{ ref('fct_order_items') }}
+    where is_revenue_order
+
+),
+
+sales_per_product as (
+
+    select
+        product_key,
+        sum(line_revenue_gbp) as revenue_gbp,
+        sum(quantity) as units,
+        count(distinct order_id) as orders,
+        count(distinct customer_key) as customers
+
+    from order_items
+    group by product_key
+
+),
+
+product_sales as (
+
+    select
+        products.product_key,
+        products.product_id,
+        products.product_name,
+        products.brand,
+        products.category,
+        products.category_label,
+        coalesce(sales_per_product.revenue_gbp, 0) as revenue_gbp,
+        coalesce(sales_per_product.units, 0) as units,
+        coalesce(sales_per_product.orders, 0) as orders,
+        coalesce(sales_per_product.customers, 0) as customers
+
+    from products
+    left join sales_per_product
+        on products.product_key = sales_per_product.product_key
+
+),
+
+ranked as (
+
+    select
+        *,
+        rank() over (order by revenue_gbp desc) as revenue_rank,
+        sum(revenue_gbp) over () as total_revenue_gbp,
+        sum(revenue_gbp) over (
+            order by revenue_gbp desc, product_id
+            rows between unbounded preceding and current row
+        ) as cumulative_revenue_gbp
+
+    from product_sales
+
+),
+
+final as (
+
+    select
+        product_key,
+        product_id,
+        product_name,
+        brand,
+        category,
+        category_label,
+        {{ to_money('revenue_gbp') }} as revenue_gbp,
+        cast(units as {{ dbt.type_bigint() }}) as units,
+        cast(orders as {{ dbt.type_bigint() }}) as orders,
+        cast(customers as {{ dbt.type_bigint() }}) as customers,
+        {{ to_money(safe_divide('revenue_gbp', 'units')) }} as avg_selling_price_gbp,
+        cast(revenue_rank as {{ dbt.type_bigint() }}) as revenue_rank,
+        {{ to_measure('100.0 * ' ~ safe_divide('revenue_gbp', 'total_revenue_gbp')) }}
+            as revenue_share_pct,
+        {{ to_measure('100.0 * ' ~ safe_divide('cumulative_revenue_gbp', 'total_revenue_gbp')) }}
+            as cumulative_revenue_share_pct
+
+    from ranked
+
+)
+
+select * from final
