@@ -80,7 +80,6 @@ def _pence(value: Any) -> int:
 
 @dataclass
 class _DbState:
-    last_day: date
     max_customer: int
     max_order: int
     max_item: int
@@ -131,14 +130,20 @@ def advance(source_url: str, feed_dir: Path, *, days: int, seed: int = 42,
                 f"the CRM database has no demo tables ({', '.join(sorted(missing))})",
                 where=redact(source_url), fix="run `crm-warehouse demo` to generate them first")
         feed = read_feed_state(feed_dir)
-        db = _read_db_state(writer)
-        first = max(db.last_day, feed.last_day or db.last_day) + timedelta(days=1)
+        # The generated period always runs to the calibration's end, even when (at tiny
+        # scales) nothing happened on its last days.
+        last = max(_last_day(writer), feed.last_day or CALIBRATION.period_end,
+                   CALIBRATION.period_end)
+        first = last + timedelta(days=1)
         summary = DemoSummary(first_day=first, last_day=first + timedelta(days=days - 1),
                               seed=seed,
                               inserted=dict.fromkeys(("customers", "orders", "order_items"), 0),
                               updated=dict.fromkeys(("customers", "products", "orders"), 0))
         for i in range(days):
-            day = _Day(first + timedelta(days=i), rng_for(seed, "advance", first + timedelta(i)))
+            today = first + timedelta(days=i)
+            # Re-read per day, so advancing 1 day twice equals advancing 2 days once.
+            db = _read_db_state(writer, today)
+            day = _Day(today, rng_for(seed, "advance", today))
             _play_day(writer, db, feed, day, seed)
             _write_day(writer, feed_dir, day, seed, summary)
             writer.commit()
@@ -150,19 +155,24 @@ def advance(source_url: str, feed_dir: Path, *, days: int, seed: int = 42,
     return summary
 
 
-def _read_db_state(writer: SourceWriter) -> _DbState:
-    def scalar(sql: str) -> Any:
-        return writer.query(sql)[0][0]
+def _last_day(writer: SourceWriter) -> date:
+    """The day of the latest change in the database (the cursors are indexed)."""
+    latest = [writer.query(f"SELECT max(updated_at) FROM {t}")[0][0] for t in schema.TABLES]
+    return clock.to_date(max(_ts(v) for v in latest if v is not None))
 
-    last = max(_ts(scalar(f"SELECT max(updated_at) FROM {t}")) for t in schema.TABLES)
-    last = max(last, _ts(scalar("SELECT max(ordered_at) FROM orders")))
-    last_day = clock.to_date(last)
-    window_start = clock.ts_text(clock.day_start(last_day - timedelta(days=27)))
-    recent = scalar(f"SELECT count(*) FROM orders WHERE ordered_at >= '{window_start}'")
+
+def _read_db_state(writer: SourceWriter, today: date) -> _DbState:
+    def scalar(sql: str, params: tuple[Any, ...] = ()) -> Any:
+        return writer.query(sql, params)[0][0]
+
+    # Orders of the last 28 days set the pace; an order's updated_at is never before it was
+    # placed, so the indexed cursor narrows the scan.
+    since = clock.ts_text(clock.day_start(today - timedelta(days=28)))
+    recent = scalar("SELECT count(*) FROM orders WHERE updated_at >= ? AND ordered_at >= ?",
+                    (since, since))
     products = [(pid, name, _pence(price)) for pid, name, price in writer.query(
         "SELECT product_id, product_name, list_price FROM products ORDER BY product_id")]
     return _DbState(
-        last_day=last_day,
         max_customer=scalar("SELECT max(customer_id) FROM customers") or 0,
         max_order=scalar("SELECT max(order_id) FROM orders") or 0,
         max_item=scalar("SELECT max(order_item_id) FROM order_items") or 0,
@@ -336,7 +346,8 @@ def _open_tickets(writer: SourceWriter, db: _DbState, feed: FeedState, day: _Day
     """New tickets about orders of the last 30 days, most still Open at the end of the day."""
     rng = day.rng
     expected = TICKETS_PER_ORDER * db.daily_orders
-    count = sum(1 for _ in range(max(1, math.ceil(expected * 3))) if rng.random() < 1 / 3)
+    # At least one ticket a day; on average TICKETS_PER_ORDER per order of recent days.
+    count = max(1, sum(1 for _ in range(math.ceil(expected * 3)) if rng.random() < 1 / 3))
     candidates = _recent_orders(writer, day) if count else []
     created_times = sorted(day.moment() for _ in range(count if candidates else 0))
     for created in created_times:

@@ -61,7 +61,7 @@ def split_day(rows: list[tuple[int, dict[str, str]]], day: int,
               seed: int) -> list[list[dict[str, str]]]:
     """Usually one file a day; on a few days the export runs twice (morning and evening)."""
     rng = rng_for(seed, "feed-split", day)
-    if len(rows) >= 4 and rng.random() < SPLIT_SHARE:
+    if len(rows) >= 2 and rng.random() < SPLIT_SHARE:
         cut = day * clock.DAY + rng.randint(11 * clock.HOUR, 17 * clock.HOUR)
         first = [row for ts, row in rows if ts < cut]
         second = [row for ts, row in rows if ts >= cut]

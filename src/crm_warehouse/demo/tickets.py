@@ -90,6 +90,10 @@ def subject_counts(n: int, cal: Calibration, scale: float, rng: random.Random) -
         room = [ceiling - c for c in counts]
         extra = apportion(min(excess, sum(room)), room)
         counts = [c + e for c, e in zip(counts, extra, strict=True)]
+    short = rest - sum(counts)  # only at tiny scales can the ceiling not hold
+    if short > 0:
+        counts = [c + e for c, e in zip(counts, apportion(short, [1.0] * len(others)),
+                                        strict=True)]
     by_subject = dict(zip(others, counts, strict=True)) | top
     return [by_subject[s] for s in SUBJECTS]
 

@@ -80,6 +80,9 @@ class SqliteWriter(SourceWriter):
         if not path.parent.is_dir():
             raise SourceError(f"folder {path.parent} does not exist", where=url,
                               fix="create the folder or correct [sources.crm] url")
+        if not bulk and not path.exists():
+            raise SourceError(f"the CRM database {path} does not exist", where=url,
+                              fix="generate the demo first, or correct [sources.crm] url")
         self.conn = sqlite3.connect(self._work_path, isolation_level=None)
         if self._fresh:
             self.conn.execute("PRAGMA journal_mode=OFF")
