@@ -14,10 +14,15 @@ from crm_warehouse.errors import PipelineError
 from tests.demo.conftest import Sources, feed_files, latest_tickets
 
 DAY1, DAY2 = "2022-02-01", "2022-02-02"
-NEXT_STATUS = {"placed": {"shipped", "cancelled"}, "shipped": {"delivered"},
-               "delivered": {"returned"}}
-NEXT_TICKET_STATUS = {"Open": {"Pending Customer Response", "Closed"},
-                      "Pending Customer Response": {"Closed"}}
+NEXT_STATUS = {
+    "placed": {"shipped", "cancelled"},
+    "shipped": {"delivered"},
+    "delivered": {"returned"},
+}
+NEXT_TICKET_STATUS = {
+    "Open": {"Pending Customer Response", "Closed"},
+    "Pending Customer Response": {"Closed"},
+}
 
 
 def copy_of(sources: Sources, folder: Path) -> Sources:
@@ -41,10 +46,12 @@ def state_digest(sources: Sources) -> str:
 
 @pytest.fixture(scope="module")
 def before(demo_small: Sources) -> dict[str, dict[int, tuple]]:
-    return {"customers": table(demo_small, "customers", "customer_id"),
-            "orders": table(demo_small, "orders", "order_id"),
-            "order_items": table(demo_small, "order_items", "order_item_id"),
-            "products": table(demo_small, "products", "product_id")}
+    return {
+        "customers": table(demo_small, "customers", "customer_id"),
+        "orders": table(demo_small, "orders", "order_id"),
+        "order_items": table(demo_small, "order_items", "order_item_id"),
+        "products": table(demo_small, "products", "product_id"),
+    }
 
 
 @pytest.fixture
@@ -90,8 +97,9 @@ def test_existing_rows_move_on_with_updated_at(advanced: Sources, before: dict) 
     assert changed > 0
     assert advanced.summary.updated["orders"] == changed
     customers = table(advanced, "customers", "customer_id")
-    moved = [(old, customers[cid]) for cid, old in before["customers"].items()
-             if customers[cid] != old]
+    moved = [
+        (old, customers[cid]) for cid, old in before["customers"].items() if customers[cid] != old
+    ]
     assert moved
     for old, row in moved:
         assert row[9][:10] == DAY1
@@ -122,8 +130,7 @@ def test_tickets_are_answered_closed_and_created(advanced: Sources, demo_small: 
     assert sum(t["Ticket Status"] == "Closed" for t in new_state.values()) > closed_before
 
 
-def test_advancing_twice_continues_and_equals_two_days(tmp_path: Path,
-                                                       demo_small: Sources) -> None:
+def test_advancing_twice_continues_and_equals_two_days(tmp_path: Path, demo_small: Sources) -> None:
     stepwise = copy_of(demo_small, tmp_path / "stepwise")
     advance(stepwise.url, stepwise.feed, days=1)
     second = advance(stepwise.url, stepwise.feed, days=1)

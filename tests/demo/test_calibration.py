@@ -82,12 +82,23 @@ def test_products_and_revenue_concentration(demo1: Sources) -> None:
     products = demo1.sql("SELECT product_name, category, list_price FROM products")
     assert len(products) == CAL.products
     assert len({name for name, _, _ in products}) == CAL.products
-    assert {"Smartphones", "Laptops", "TVs", "Audio", "Gaming consoles", "Cameras",
-            "Wearables", "Accessories"} == {category for _, category, _ in products}
-    revenue = [r for (r,) in demo1.sql(f"""
+    assert {
+        "Smartphones",
+        "Laptops",
+        "TVs",
+        "Audio",
+        "Gaming consoles",
+        "Cameras",
+        "Wearables",
+        "Accessories",
+    } == {category for _, category, _ in products}
+    revenue = [
+        r
+        for (r,) in demo1.sql(f"""
         SELECT sum(i.quantity * i.unit_price) FROM order_items i
         JOIN orders o ON o.order_id = i.order_id WHERE o.{REVENUE_ORDERS}
-        GROUP BY i.product_id ORDER BY 1 DESC""")]
+        GROUP BY i.product_id ORDER BY 1 DESC""")
+    ]
     total = sum(revenue)
     assert sum(revenue[:5]) / total > 0.35  # a handful of products drive revenue
     assert revenue[0] / total > 2.5 * (total / len(revenue)) / total
@@ -123,16 +134,25 @@ def test_revenue_by_bracket_and_arpc(demo1: Sources) -> None:
 
 
 def test_every_customer_orders_after_signing_up(demo1: Sources) -> None:
-    assert demo1.scalar("""
+    assert (
+        demo1.scalar("""
         SELECT count(*) FROM customers c
-        WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)""") == 0
-    assert demo1.scalar("""
+        WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = c.customer_id)""")
+        == 0
+    )
+    assert (
+        demo1.scalar("""
         SELECT count(*) FROM orders o JOIN customers c ON c.customer_id = o.customer_id
         WHERE substr(o.ordered_at, 1, 10) < c.signup_date
-           OR o.ordered_at < c.created_at""") == 0
-    assert demo1.scalar("""
+           OR o.ordered_at < c.created_at""")
+        == 0
+    )
+    assert (
+        demo1.scalar("""
         SELECT count(*) FROM orders o LEFT JOIN customers c ON c.customer_id = o.customer_id
-        WHERE c.customer_id IS NULL""") == 0
+        WHERE c.customer_id IS NULL""")
+        == 0
+    )
 
 
 def test_returning_customers_order_in_several_years(demo1: Sources) -> None:
@@ -150,15 +170,30 @@ def test_created_and_updated_at(demo1: Sources) -> None:
         assert bad == 0, table
         pattern = demo1.scalar(
             f"SELECT count(*) FROM {table} WHERE updated_at NOT GLOB "
-            "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]'")
+            "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9]'"
+        )
         assert pattern == 0, table
     assert demo1.scalar("SELECT count(*) FROM orders WHERE updated_at > created_at") > 8_000
     assert demo1.scalar("SELECT count(*) FROM orders WHERE created_at <> ordered_at") == 0
+    for name, key, created in (
+        ("customers", "customer_id", "created_at"),
+        ("orders", "order_id", "ordered_at"),
+    ):  # ids follow time
+        assert (
+            demo1.scalar(f"""
+            SELECT count(*) FROM {name} a JOIN {name} b ON b.{key} = a.{key} + 1
+            WHERE b.{created} < a.{created}""")
+            == 0
+        ), name
     types = dict(demo1.sql("SELECT name, type FROM pragma_table_info('order_items')"))
     assert types["unit_price"] == "NUMERIC(12,2)"
     assert types["created_at"] == "TIMESTAMP"
-    indexed = {r[0] for r in demo1.sql(
-        "SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%updated_at%'")}
+    indexed = {
+        r[0]
+        for r in demo1.sql(
+            "SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND sql LIKE '%updated_at%'"
+        )
+    }
     assert indexed == {"customers", "products", "orders", "order_items"}
 
 
@@ -173,8 +208,9 @@ def closed(tickets: dict[int, dict[str, str]]) -> list[dict[str, str]]:
     return [t for t in tickets.values() if t["Ticket Status"] == "Closed"]
 
 
-def test_ticket_counts_and_dates(tickets: dict[int, dict[str, str]],
-                                 closed: list[dict[str, str]]) -> None:
+def test_ticket_counts_and_dates(
+    tickets: dict[int, dict[str, str]], closed: list[dict[str, str]]
+) -> None:
     assert len(closed) == CAL.closed_tickets
     still_open = [t for t in tickets.values() if t["Ticket Status"] != "Closed"]
     assert 0.10 * len(closed) <= len(still_open) <= 0.25 * len(closed)
@@ -184,6 +220,8 @@ def test_ticket_counts_and_dates(tickets: dict[int, dict[str, str]],
     created = sorted(t["Created At"] for t in tickets.values())
     assert created[0] >= "2019-01-01" and created[-1] < "2022-02-01"
     assert sorted(tickets) == list(range(1, len(tickets) + 1))
+    in_id_order = [tickets[i]["Created At"] for i in sorted(tickets)]
+    assert in_id_order == sorted(in_id_order)
 
 
 def test_state_columns_follow_status(tickets: dict[int, dict[str, str]]) -> None:
@@ -247,16 +285,18 @@ def test_durations_are_the_same_in_utc(closed: list[dict[str, str]]) -> None:
         return local.astimezone(ZoneInfo("UTC"))
 
     for t in closed:
-        created, answered, resolved = (utc(t[k]) for k in (
-            "Created At", "First Response Time", "Time to Resolution"))
+        created, answered, resolved = (
+            utc(t[k]) for k in ("Created At", "First Response Time", "Time to Resolution")
+        )
         naive = ts(t["Time to Resolution"]) - ts(t["Created At"])
         assert resolved - created == naive, t["Ticket ID"]
         assert answered - created == ts(t["First Response Time"]) - ts(t["Created At"])
     assert timedelta(0) < naive
 
 
-def test_ticket_people_and_products_match_the_crm(demo1: Sources,
-                                                  tickets: dict[int, dict[str, str]]) -> None:
+def test_ticket_people_and_products_match_the_crm(
+    demo1: Sources, tickets: dict[int, dict[str, str]]
+) -> None:
     emails = {e for (e,) in demo1.sql("SELECT email FROM customers")}
     products = {p for (p,) in demo1.sql("SELECT product_name FROM products")}
     raw = [t["Customer Email"] for t in tickets.values()]

@@ -29,8 +29,9 @@ HEADER = (
 
 def digest(sources: Sources) -> dict[str, str]:
     """sha256 of every feed file and of the database's SQL dump."""
-    digests = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-               for p in sorted(sources.feed.iterdir())}
+    digests = {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(sources.feed.iterdir())
+    }
     with sqlite3.connect(sources.db_path) as con:
         dump = "\n".join(con.iterdump())
     digests["crm.sqlite (dump)"] = hashlib.sha256(dump.encode()).hexdigest()
@@ -49,8 +50,9 @@ def test_another_seed_gives_other_data(tmp_path: Path, demo_small: Sources) -> N
     other = make_sources(tmp_path / "other", seed=7, scale=0.1)
     assert digest(other)["crm.sqlite (dump)"] != digest(demo_small)["crm.sqlite (dump)"]
     # The calibrated counts do not depend on the seed.
-    assert other.scalar("SELECT count(*) FROM customers") == \
-        demo_small.scalar("SELECT count(*) FROM customers")
+    assert other.scalar("SELECT count(*) FROM customers") == demo_small.scalar(
+        "SELECT count(*) FROM customers"
+    )
 
 
 def test_scale_multiplies_counts(demo_small: Sources, demo1: Sources) -> None:
@@ -145,8 +147,13 @@ def test_csv_layout_and_round_trip(demo1: Sources) -> None:
 def test_csv_values(demo_small: Sources) -> None:
     rows = feed_rows(demo_small.feed)
     allowed = {
-        "Ticket Type": {"Technical issue", "Billing inquiry", "Refund request",
-                        "Cancellation request", "Product inquiry"},
+        "Ticket Type": {
+            "Technical issue",
+            "Billing inquiry",
+            "Refund request",
+            "Cancellation request",
+            "Product inquiry",
+        },
         "Ticket Status": {"Open", "Pending Customer Response", "Closed"},
         "Ticket Priority": {"Low", "Medium", "High", "Critical"},
         "Ticket Channel": {"Email", "Phone", "Chat", "Social media"},

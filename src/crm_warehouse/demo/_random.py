@@ -93,8 +93,9 @@ class Chooser(Generic[T]):
         return self.items[i if i <= self.last else self.last]
 
 
-def skewed_durations(rng: random.Random, n: int, mean: float, *, sigma: float,
-                     low: float, high: float) -> list[float]:
+def skewed_durations(
+    rng: random.Random, n: int, mean: float, *, sigma: float, low: float, high: float
+) -> list[float]:
     """``n`` lognormal draws rescaled so their mean is exactly ``mean``, all within [low, high].
 
     Right-skewed like real handling times (median below mean). Clipping and rescaling alternate
@@ -111,8 +112,9 @@ def skewed_durations(rng: random.Random, n: int, mean: float, *, sigma: float,
     return values
 
 
-def seconds_with_mean(values: Sequence[float], mean_seconds: float, rng: random.Random,
-                      *, minimum: int) -> list[int]:
+def seconds_with_mean(
+    values: Sequence[float], mean_seconds: float, rng: random.Random, *, minimum: int
+) -> list[int]:
     """Round durations to whole seconds keeping their total at round(mean_seconds * n)."""
     seconds = [max(minimum, round(v)) for v in values]
     gap = round(mean_seconds * len(seconds)) - sum(seconds)

@@ -61,10 +61,12 @@ PRICE_CHANGE_CHANCE = 0.1
 CUSTOMER_CHANGE_RATE = 0.0005  # customers changing city or bracket per day, per customer
 CSAT_CHOOSER: Chooser[int] = Chooser((1, 2, 3, 4, 5), (19, 20, 20, 20, 21))
 BRACKET_CHOOSER: Chooser[str] = Chooser(
-    BRACKETS, [CALIBRATION.customers_by_bracket[b] for b in BRACKETS])
+    BRACKETS, [CALIBRATION.customers_by_bracket[b] for b in BRACKETS]
+)
 GENDER_CHOOSER: Chooser[int] = Chooser(range(3), [CALIBRATION.gender_shares[g] for g in GENDERS])
 CHANNEL_CHOOSER: Chooser[str] = Chooser(
-    CHANNELS, [CALIBRATION.channel_shares()[c] for c in CHANNELS])
+    CHANNELS, [CALIBRATION.channel_shares()[c] for c in CHANNELS]
+)
 
 
 def _ts(value: Any) -> int:
@@ -113,8 +115,9 @@ class _Day:
         return clock.safe(self.rng.randint(min(low, high), high))
 
 
-def advance(source_url: str, feed_dir: Path, *, days: int, seed: int = 42,
-            progress: Progress | None = None) -> DemoSummary:
+def advance(
+    source_url: str, feed_dir: Path, *, days: int, seed: int = 42, progress: Progress | None = None
+) -> DemoSummary:
     """Add ``days`` days of activity after the last day present in the sources."""
     started = time.perf_counter()
     if days < 1:
@@ -128,17 +131,23 @@ def advance(source_url: str, feed_dir: Path, *, days: int, seed: int = 42,
         if missing:
             raise PipelineError(
                 f"the CRM database has no demo tables ({', '.join(sorted(missing))})",
-                where=redact(source_url), fix="run `crm-warehouse demo` to generate them first")
+                where=redact(source_url),
+                fix="run `crm-warehouse demo` to generate them first",
+            )
         feed = read_feed_state(feed_dir)
         # The generated period always runs to the calibration's end, even when (at tiny
         # scales) nothing happened on its last days.
-        last = max(_last_day(writer), feed.last_day or CALIBRATION.period_end,
-                   CALIBRATION.period_end)
+        last = max(
+            _last_day(writer), feed.last_day or CALIBRATION.period_end, CALIBRATION.period_end
+        )
         first = last + timedelta(days=1)
-        summary = DemoSummary(first_day=first, last_day=first + timedelta(days=days - 1),
-                              seed=seed,
-                              inserted=dict.fromkeys(("customers", "orders", "order_items"), 0),
-                              updated=dict.fromkeys(("customers", "products", "orders"), 0))
+        summary = DemoSummary(
+            first_day=first,
+            last_day=first + timedelta(days=days - 1),
+            seed=seed,
+            inserted=dict.fromkeys(("customers", "orders", "order_items"), 0),
+            updated=dict.fromkeys(("customers", "products", "orders"), 0),
+        )
         for i in range(days):
             today = first + timedelta(days=i)
             # Re-read per day, so advancing 1 day twice equals advancing 2 days once.
@@ -168,19 +177,25 @@ def _read_db_state(writer: SourceWriter, today: date) -> _DbState:
     # Orders of the last 28 days set the pace; an order's updated_at is never before it was
     # placed, so the indexed cursor narrows the scan.
     since = clock.ts_text(clock.day_start(today - timedelta(days=28)))
-    recent = scalar("SELECT count(*) FROM orders WHERE updated_at >= ? AND ordered_at >= ?",
-                    (since, since))
-    products = [(pid, name, _pence(price)) for pid, name, price in writer.query(
-        "SELECT product_id, product_name, list_price FROM products ORDER BY product_id")]
+    recent = scalar(
+        "SELECT count(*) FROM orders WHERE updated_at >= ? AND ordered_at >= ?", (since, since)
+    )
+    products = [
+        (pid, name, _pence(price))
+        for pid, name, price in writer.query(
+            "SELECT product_id, product_name, list_price FROM products ORDER BY product_id"
+        )
+    ]
     return _DbState(
         max_customer=scalar("SELECT max(customer_id) FROM customers") or 0,
         max_order=scalar("SELECT max(order_id) FROM orders") or 0,
         max_item=scalar("SELECT max(order_item_id) FROM order_items") or 0,
-        daily_orders=max(1.0, recent / 28), products=products)
+        daily_orders=max(1.0, recent / 28),
+        products=products,
+    )
 
 
-def _play_day(writer: SourceWriter, db: _DbState, feed: FeedState, day: _Day,
-              seed: int) -> None:
+def _play_day(writer: SourceWriter, db: _DbState, feed: FeedState, day: _Day, seed: int) -> None:
     _progress_orders(writer, day)
     _place_orders(db, day)
     _change_customers(writer, db, day)
@@ -194,7 +209,9 @@ def _progress_orders(writer: SourceWriter, day: _Day) -> None:
     since = clock.ts_text(day.start - 35 * clock.DAY)
     rows = writer.query(
         "SELECT order_id, status, ordered_at, updated_at FROM orders WHERE updated_at >= ? "
-        "AND status IN ('placed', 'shipped', 'delivered') ORDER BY order_id", [since])
+        "AND status IN ('placed', 'shipped', 'delivered') ORDER BY order_id",
+        [since],
+    )
     rng = day.rng
     for order_id, status, _, updated in rows:
         chance = rng.random()
@@ -206,8 +223,11 @@ def _progress_orders(writer: SourceWriter, day: _Day) -> None:
                 new_status = "shipped"
         elif status == "shipped" and chance < DELIVER_CHANCE:
             new_status = "delivered"
-        elif (status == "delivered" and chance < RETURN_CHANCE
-              and _ts(updated) >= day.start - 30 * clock.DAY):
+        elif (
+            status == "delivered"
+            and chance < RETURN_CHANCE
+            and _ts(updated) >= day.start - 30 * clock.DAY
+        ):
             new_status = "returned"
         if new_status:
             day.order_updates.append((new_status, clock.ts_text(day.moment()), order_id))
@@ -218,8 +238,10 @@ def _place_orders(db: _DbState, day: _Day) -> None:
     weekday = (1.0, 0.95, 0.95, 1.0, 1.1, 1.2, 1.05)[day.day.weekday()]
     n = max(1, round(db.daily_orders * weekday * rng.lognormvariate(0.0, 0.2)))
     existing = db.max_customer
-    times = sorted(clock.safe(day.start + HOUR_CHOOSER.pick(rng) * clock.HOUR
-                              + rng.randrange(clock.HOUR)) for _ in range(n))
+    times = sorted(
+        clock.safe(day.start + HOUR_CHOOSER.pick(rng) * clock.HOUR + rng.randrange(clock.HOUR))
+        for _ in range(n)
+    )
     for placed in times:
         if rng.random() < NEW_CUSTOMER_SHARE or existing == 0:
             customer_id = _new_customer(db, day, max(day.start, placed - rng.randint(60, 1800)))
@@ -227,14 +249,24 @@ def _place_orders(db: _DbState, day: _Day) -> None:
             customer_id = rng.randint(1, existing)
         db.max_order += 1
         placed_text = clock.ts_text(placed)
-        day.new_orders.append((db.max_order, customer_id, "placed", placed_text, "GBP",
-                               placed_text, placed_text))
+        day.new_orders.append(
+            (db.max_order, customer_id, "placed", placed_text, "GBP", placed_text, placed_text)
+        )
         for index, quantity, level, _ in draw_lines(UNITS_CHOOSER.pick(rng), rng):
             product_id, _, list_pence = db.products[index]
             price = round(list_pence * (1 - (0.0, 0.05, 0.10, 0.15, 0.20)[level]))
             db.max_item += 1
-            day.new_items.append((db.max_item, db.max_order, product_id, quantity, money(price),
-                                  placed_text, placed_text))
+            day.new_items.append(
+                (
+                    db.max_item,
+                    db.max_order,
+                    product_id,
+                    quantity,
+                    money(price),
+                    placed_text,
+                    placed_text,
+                )
+            )
 
 
 def _new_customer(db: _DbState, day: _Day, created: int) -> int:
@@ -243,13 +275,24 @@ def _new_customer(db: _DbState, day: _Day, created: int) -> int:
     gender = GENDER_CHOOSER.pick(rng)
     first = FIRST_NAMES_BY_GENDER[gender][rng.randrange(len(FIRST_NAMES_BY_GENDER[gender]))]
     last = LAST_NAMES[rng.randrange(len(LAST_NAMES))]
-    email = customer_email(first, last, db.max_customer,
-                           EMAIL_DOMAINS[rng.randrange(len(EMAIL_DOMAINS))])
+    email = customer_email(
+        first, last, db.max_customer, EMAIL_DOMAINS[rng.randrange(len(EMAIL_DOMAINS))]
+    )
     created_text = clock.ts_text(clock.safe(created))
-    day.new_customers.append((db.max_customer, f"{first} {last}", email, draw_age(rng),
-                              GENDERS[gender], LOCATION_CHOOSER.pick(rng),
-                              BRACKET_CHOOSER.pick(rng), day.day.isoformat(), created_text,
-                              created_text))
+    day.new_customers.append(
+        (
+            db.max_customer,
+            f"{first} {last}",
+            email,
+            draw_age(rng),
+            GENDERS[gender],
+            LOCATION_CHOOSER.pick(rng),
+            BRACKET_CHOOSER.pick(rng),
+            day.day.isoformat(),
+            created_text,
+            created_text,
+        )
+    )
     return db.max_customer
 
 
@@ -258,8 +301,9 @@ def _change_customers(writer: SourceWriter, db: _DbState, day: _Day) -> None:
     count = max(1, round(db.max_customer * CUSTOMER_CHANGE_RATE * rng.uniform(0.5, 1.5)))
     chosen = sorted({rng.randint(1, db.max_customer) for _ in range(count)})
     for customer_id in chosen:
-        rows = writer.query("SELECT location, income_bracket FROM customers "
-                            "WHERE customer_id = ?", [customer_id])
+        rows = writer.query(
+            "SELECT location, income_bracket FROM customers WHERE customer_id = ?", [customer_id]
+        )
         if not rows:
             continue
         location, bracket = rows[0]
@@ -272,8 +316,7 @@ def _change_customers(writer: SourceWriter, db: _DbState, day: _Day) -> None:
             i = BRACKETS.index(bracket) if bracket in BRACKETS else 1
             step = 1 if i == 0 else -1 if i == len(BRACKETS) - 1 else rng.choice((-1, 1))
             bracket = BRACKETS[i + step]
-        day.customer_updates.append((location, bracket, clock.ts_text(day.moment()),
-                                     customer_id))
+        day.customer_updates.append((location, bracket, clock.ts_text(day.moment()), customer_id))
 
 
 def _change_prices(db: _DbState, day: _Day) -> None:
@@ -298,8 +341,10 @@ def _progress_tickets(feed: FeedState, day: _Day, seed: int) -> None:
             if rng.random() >= ANSWER_CHANCE:
                 continue
             answered = day.moment(_ts(row["Created At"]))
-            row = row | {"Ticket Status": "Pending Customer Response",
-                         "First Response Time": clock.ts_text(answered)}
+            row = row | {
+                "Ticket Status": "Pending Customer Response",
+                "First Response Time": clock.ts_text(answered),
+            }
             if rng.random() < CLOSE_ON_ANSWER:
                 row = _closed(row, answered, day, seed, ticket_id)
         elif rng.random() < CLOSE_PENDING_CHANCE:
@@ -309,22 +354,28 @@ def _progress_tickets(feed: FeedState, day: _Day, seed: int) -> None:
         _emit(feed, day, ticket_id, row)
 
 
-def _closed(row: dict[str, str], answered: int, day: _Day, seed: int,
-            ticket_id: int) -> dict[str, str]:
+def _closed(
+    row: dict[str, str], answered: int, day: _Day, seed: int, ticket_id: int
+) -> dict[str, str]:
     rng = day.rng
     mean = CALIBRATION.mean_ttr_hours * clock.HOUR
     duration = rng.lognormvariate(math.log(mean) - FRT_SIGMA**2 / 2, FRT_SIGMA)
     resolved = min(max(answered, day.start) + int(duration), day.start + clock.DAY - 60)
     text_rng = rng_for(seed, "advance-resolution", ticket_id)
-    return row | {"Ticket Status": "Closed",
-                  "Resolution": resolution(row["Ticket Subject"], text_rng),
-                  "Time to Resolution": clock.ts_text(clock.safe(max(resolved, answered + 60))),
-                  "Customer Satisfaction Rating": f"{CSAT_CHOOSER.pick(rng)}.0"}
+    return row | {
+        "Ticket Status": "Closed",
+        "Resolution": resolution(row["Ticket Subject"], text_rng),
+        "Time to Resolution": clock.ts_text(clock.safe(max(resolved, answered + 60))),
+        "Customer Satisfaction Rating": f"{CSAT_CHOOSER.pick(rng)}.0",
+    }
 
 
 def _emit(feed: FeedState, day: _Day, ticket_id: int, row: dict[str, str]) -> None:
-    ts = max(_ts(row[k]) for k in ("Created At", "First Response Time", "Time to Resolution")
-             if row.get(k))
+    ts = max(
+        _ts(row[k])
+        for k in ("Created At", "First Response Time", "Time to Resolution")
+        if row.get(k)
+    )
     day.ticket_rows.append((ts, row))
     if row["Ticket Status"] == "Closed":
         feed.open.pop(ticket_id, None)
@@ -337,12 +388,15 @@ def _recent_orders(writer: SourceWriter, day: _Day) -> list[tuple[Any, ...]]:
     rows = writer.query(
         "SELECT o.order_id, o.ordered_at, c.full_name, c.email, c.age, c.gender "
         "FROM orders o JOIN customers c ON c.customer_id = o.customer_id "
-        "WHERE o.updated_at >= ? ORDER BY o.order_id", [since])
+        "WHERE o.updated_at >= ? ORDER BY o.order_id",
+        [since],
+    )
     return [r for r in rows if day.start - 30 * clock.DAY <= _ts(r[1]) < day.start]
 
 
-def _open_tickets(writer: SourceWriter, db: _DbState, feed: FeedState, day: _Day,
-                  seed: int) -> None:
+def _open_tickets(
+    writer: SourceWriter, db: _DbState, feed: FeedState, day: _Day, seed: int
+) -> None:
     """New tickets about orders of the last 30 days, most still Open at the end of the day."""
     rng = day.rng
     expected = TICKETS_PER_ORDER * db.daily_orders
@@ -351,14 +405,14 @@ def _open_tickets(writer: SourceWriter, db: _DbState, feed: FeedState, day: _Day
     candidates = _recent_orders(writer, day) if count else []
     created_times = sorted(day.moment() for _ in range(count if candidates else 0))
     for created in created_times:
-        order_id, ordered_at, name, email, age, gender = candidates[
-            rng.randrange(len(candidates))]
+        order_id, ordered_at, name, email, age, gender = candidates[rng.randrange(len(candidates))]
         feed.max_ticket_id += 1
         ticket_id = feed.max_ticket_id
         products = writer.query(
             "SELECT p.product_name FROM order_items i JOIN products p "
             "ON p.product_id = i.product_id WHERE i.order_id = ? ORDER BY i.order_item_id",
-            [order_id])
+            [order_id],
+        )
         product = products[rng.randrange(len(products))][0] if products else LEGACY_PRODUCTS[0]
         if rng.random() < CALIBRATION.unknown_product_share:
             product = LEGACY_PRODUCTS[rng.randrange(len(LEGACY_PRODUCTS))]
@@ -366,21 +420,37 @@ def _open_tickets(writer: SourceWriter, db: _DbState, feed: FeedState, day: _Day
             name, email, age, gender = guest(rng)
         if rng.random() < CALIBRATION.email_variant_share:
             email = styled_email(email, rng.randint(1, 5))
-        row = _new_ticket_row(ticket_id, created, (name, email, age, gender), product,
-                              clock.date_text(_ts(ordered_at)), day, seed)
+        row = _new_ticket_row(
+            ticket_id,
+            created,
+            (name, email, age, gender),
+            product,
+            clock.date_text(_ts(ordered_at)),
+            day,
+            seed,
+        )
         day.new_tickets += 1
         state = rng.random()
         if state < 0.3:
             answered = day.moment(created)
-            row |= {"Ticket Status": "Pending Customer Response",
-                    "First Response Time": clock.ts_text(answered)}
+            row |= {
+                "Ticket Status": "Pending Customer Response",
+                "First Response Time": clock.ts_text(answered),
+            }
             if state < 0.1:
                 row = _closed(row, answered, day, seed, ticket_id)
         _emit(feed, day, ticket_id, row)
 
 
-def _new_ticket_row(ticket_id: int, created: int, person: tuple[Any, ...], product: str,
-                    purchased: str, day: _Day, seed: int) -> dict[str, str]:
+def _new_ticket_row(
+    ticket_id: int,
+    created: int,
+    person: tuple[Any, ...],
+    product: str,
+    purchased: str,
+    day: _Day,
+    seed: int,
+) -> dict[str, str]:
     rng = day.rng
     name, email, age, gender = person
     subject = SUBJECTS[rng.randrange(len(SUBJECTS))]
@@ -388,32 +458,55 @@ def _new_ticket_row(ticket_id: int, created: int, person: tuple[Any, ...], produ
     text_rng = rng_for(seed, "advance-text", ticket_id)
     row = dict.fromkeys(TICKET_COLUMNS, "")
     return row | {
-        "Ticket ID": str(ticket_id), "Customer Name": name, "Customer Email": email,
-        "Customer Age": str(age), "Customer Gender": gender, "Product Purchased": product,
-        "Date of Purchase": purchased, "Ticket Type": kind, "Ticket Subject": subject,
-        "Ticket Description": describe(subject, product, purchased, name.split()[0], name,
-                                       text_rng),
-        "Ticket Status": "Open", "Ticket Priority": PRIORITY_CHOOSER.pick(rng),
-        "Ticket Channel": CHANNEL_CHOOSER.pick(rng), "Created At": clock.ts_text(created)}
+        "Ticket ID": str(ticket_id),
+        "Customer Name": name,
+        "Customer Email": email,
+        "Customer Age": str(age),
+        "Customer Gender": gender,
+        "Product Purchased": product,
+        "Date of Purchase": purchased,
+        "Ticket Type": kind,
+        "Ticket Subject": subject,
+        "Ticket Description": describe(
+            subject, product, purchased, name.split()[0], name, text_rng
+        ),
+        "Ticket Status": "Open",
+        "Ticket Priority": PRIORITY_CHOOSER.pick(rng),
+        "Ticket Channel": CHANNEL_CHOOSER.pick(rng),
+        "Created At": clock.ts_text(created),
+    }
 
 
 # ------------------------------------------------------------------------------------ write
-def _write_day(writer: SourceWriter, feed_dir: Path, day: _Day, seed: int,
-               summary: DemoSummary) -> None:
+def _write_day(
+    writer: SourceWriter, feed_dir: Path, day: _Day, seed: int, summary: DemoSummary
+) -> None:
     writer.insert("customers", day.new_customers)
     writer.insert("orders", day.new_orders)
     writer.insert("order_items", day.new_items)
-    writer.execute_many("UPDATE orders SET status = ?, updated_at = ? WHERE order_id = ?",
-                        day.order_updates)
-    writer.execute_many("UPDATE customers SET location = ?, income_bracket = ?, updated_at = ? "
-                        "WHERE customer_id = ?", day.customer_updates)
-    writer.execute_many("UPDATE products SET list_price = ?, updated_at = ? "
-                        "WHERE product_id = ?", day.product_updates)
-    for table, rows in (("customers", day.new_customers), ("orders", day.new_orders),
-                        ("order_items", day.new_items)):
+    writer.execute_many(
+        "UPDATE orders SET status = ?, updated_at = ? WHERE order_id = ?", day.order_updates
+    )
+    writer.execute_many(
+        "UPDATE customers SET location = ?, income_bracket = ?, updated_at = ? "
+        "WHERE customer_id = ?",
+        day.customer_updates,
+    )
+    writer.execute_many(
+        "UPDATE products SET list_price = ?, updated_at = ? WHERE product_id = ?",
+        day.product_updates,
+    )
+    for table, rows in (
+        ("customers", day.new_customers),
+        ("orders", day.new_orders),
+        ("order_items", day.new_items),
+    ):
         summary.inserted[table] += len(rows)
-    for table, rows in (("orders", day.order_updates), ("customers", day.customer_updates),
-                        ("products", day.product_updates)):
+    for table, rows in (
+        ("orders", day.order_updates),
+        ("customers", day.customer_updates),
+        ("products", day.product_updates),
+    ):
         summary.updated[table] += len(rows)
     summary.tickets += day.new_tickets
     if not day.ticket_rows:
@@ -423,10 +516,11 @@ def _write_day(writer: SourceWriter, feed_dir: Path, day: _Day, seed: int,
     for part, rows in enumerate(split_day(day.ticket_rows, index, seed), start=1):
         path = feed_dir / file_name(day.day, part)
         if path.exists():
-            raise PipelineError(f"feed file {path.name} already exists", where=str(feed_dir),
-                                fix="the feed and the database disagree on the last day; "
-                                    "regenerate the demo")
+            raise PipelineError(
+                f"feed file {path.name} already exists",
+                where=str(feed_dir),
+                fix="the feed and the database disagree on the last day; regenerate the demo",
+            )
         feed_dir.mkdir(parents=True, exist_ok=True)
         write_file(path, rows)
         summary.files[path.name] = len(rows)
-

@@ -26,8 +26,8 @@ class Calibration:
     # --- revenue: sum(quantity * unit_price) over orders not cancelled / returned -----------------
     # The seed's yearly shape (1.23 / 2.82 / 1.83 / 0.063 M) scaled to its total of 5.61 M.
     revenue_by_year: dict[int, int] = field(
-        default_factory=lambda: {2019: 1_161_000, 2020: 2_662_000, 2021: 1_727_000,
-                                         2022: 59_500})
+        default_factory=lambda: {2019: 1_161_000, 2020: 2_662_000, 2021: 1_727_000, 2022: 59_500}
+    )
     revenue_total: int = 5_610_000
     revenue_tolerance: float = 0.01  # relative, for the total and each year
     aov: float = 626.80  # revenue per revenue order
@@ -40,15 +40,17 @@ class Calibration:
     # --- products and customers -------------------------------------------------------------
     products: int = 42
     customers_by_bracket: dict[str, int] = field(
-        default_factory=lambda: {"Low": 792, "Medium": 1_413, "High": 544})
+        default_factory=lambda: {"Low": 792, "Medium": 1_413, "High": 544}
+    )
     revenue_by_bracket: dict[str, int] = field(
-        default_factory=lambda: {"Low": 1_640_000, "Medium": 2_850_000,
-                                         "High": 1_110_000})
+        default_factory=lambda: {"Low": 1_640_000, "Medium": 2_850_000, "High": 1_110_000}
+    )
     bracket_revenue_tolerance: float = 0.03
     arpc: float = 2_000.0  # revenue / customers with a revenue order
     arpc_tolerance: float = 0.03
     gender_shares: dict[str, float] = field(
-        default_factory=lambda: {"Male": 0.48, "Female": 0.48, "Other": 0.04})
+        default_factory=lambda: {"Male": 0.48, "Female": 0.48, "Other": 0.04}
+    )
 
     # --- helpdesk tickets ---------------------------------------------------------------------
     closed_tickets: int = 1_566
@@ -57,17 +59,21 @@ class Calibration:
     mean_ttr_hours: float = 1.6  # Time to Resolution - First Response Time, over Closed tickets
     duration_tolerance: float = 0.02  # relative, for every mean duration
     channel_frt_hours: dict[str, float] = field(
-        default_factory=lambda: {"Social media": 1.57, "Chat": 1.58, "Email": 1.61,
-                                         "Phone": 3.92})
+        default_factory=lambda: {"Social media": 1.57, "Chat": 1.58, "Email": 1.61, "Phone": 3.92}
+    )
     channel_csat: dict[str, float] = field(
-        default_factory=lambda: {"Social media": 3.04, "Chat": 3.17, "Email": 2.99,
-                                         "Phone": 2.92})
+        default_factory=lambda: {"Social media": 3.04, "Chat": 3.17, "Email": 2.99, "Phone": 2.92}
+    )
     csat_tolerance: float = 0.03  # absolute, on a 1..5 mean
     csat_positive_share: float = 0.409  # rating 4 or 5, over Closed tickets
     csat_positive_tolerance: float = 0.005  # absolute (0.5 percentage points)
     top_subjects: dict[str, int] = field(
-        default_factory=lambda: {"Network problem": 119, "Product compatibility": 117,
-                                         "Product recommendation": 109})
+        default_factory=lambda: {
+            "Network problem": 119,
+            "Product compatibility": 117,
+            "Product recommendation": 109,
+        }
+    )
 
     # --- deliberate source quirks the pipeline must handle -----------------------------------
     email_variant_share: float = 0.30  # ticket emails differing from the CRM by case / spaces
@@ -96,7 +102,8 @@ class Calibration:
         others = [c for c in CHANNELS if c != "Phone"]
         others_mean = sum(self.channel_frt_hours[c] for c in others) / len(others)
         phone = (self.mean_frt_hours - others_mean) / (
-            self.channel_frt_hours["Phone"] - others_mean)
+            self.channel_frt_hours["Phone"] - others_mean
+        )
         shares = {c: (1 - phone) / len(others) for c in others}
         shares["Phone"] = phone
         return {c: shares[c] for c in CHANNELS}

@@ -57,8 +57,9 @@ def read_rows(path: Path) -> Iterator[dict[str, str]]:
         yield from csv.DictReader(handle)
 
 
-def split_day(rows: list[tuple[int, dict[str, str]]], day: int,
-              seed: int) -> list[list[dict[str, str]]]:
+def split_day(
+    rows: list[tuple[int, dict[str, str]]], day: int, seed: int
+) -> list[list[dict[str, str]]]:
     """Usually one file a day; on a few days the export runs twice (morning and evening)."""
     rng = rng_for(seed, "feed-split", day)
     if len(rows) >= 2 and rng.random() < SPLIT_SHARE:
@@ -111,8 +112,10 @@ class FeedWriter:
 
     def _write_day(self, day: int, entries: list[tuple[int, int, int, Ticket]]) -> None:
         entries.sort(key=lambda e: (e[0], e[1]))
-        rows = [(ts, row_for_state(ticket_fields(t, self.customers, self.seed), state))
-                for ts, _, state, t in entries]
+        rows = [
+            (ts, row_for_state(ticket_fields(t, self.customers, self.seed), state))
+            for ts, _, state, t in entries
+        ]
         for part, part_rows in enumerate(split_day(rows, day, self.seed), start=1):
             name = file_name(clock.to_date(day * clock.DAY), part)
             write_file(self.feed_dir / name, part_rows)

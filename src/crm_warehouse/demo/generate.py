@@ -22,8 +22,14 @@ MIN_SCALE, MAX_SCALE = 0.01, 5_000.0
 PRODUCTS_CREATED = date(2018, 9, 3)
 
 
-def generate(source_url: str, feed_dir: Path, *, seed: int = 42, scale: float = 1.0,
-             progress: Progress | None = None) -> DemoSummary:
+def generate(
+    source_url: str,
+    feed_dir: Path,
+    *,
+    seed: int = 42,
+    scale: float = 1.0,
+    progress: Progress | None = None,
+) -> DemoSummary:
     """Create the CRM tables and the helpdesk feed for 2019-01-01 .. 2022-01-31.
 
     Refuses if the database already has any of the tables or the folder already has ticket
@@ -31,13 +37,17 @@ def generate(source_url: str, feed_dir: Path, *, seed: int = 42, scale: float = 
     """
     started = time.perf_counter()
     if not MIN_SCALE <= scale <= MAX_SCALE:
-        raise PipelineError(f"demo scale {scale:g} is out of range",
-                            fix=f"use a scale between {MIN_SCALE:g} and {MAX_SCALE:g}")
+        raise PipelineError(
+            f"demo scale {scale:g} is out of range",
+            fix=f"use a scale between {MIN_SCALE:g} and {MAX_SCALE:g}",
+        )
     feed_dir = Path(feed_dir)
     if feed_files(feed_dir):
-        raise PipelineError("the helpdesk feed folder already has ticket files",
-                            where=str(feed_dir),
-                            fix="empty the folder, or advance the demo instead of generating")
+        raise PipelineError(
+            "the helpdesk feed folder already has ticket files",
+            where=str(feed_dir),
+            fix="empty the folder, or advance the demo instead of generating",
+        )
     report = progress or (lambda step, done, total: None)
     writer = open_writer(source_url, bulk=True)
     feed: FeedWriter | None = None
@@ -67,11 +77,13 @@ def _refuse_existing(writer: SourceWriter) -> None:
         raise PipelineError(
             f"the CRM database already has demo tables ({', '.join(sorted(existing))})",
             where=redact(writer.url),
-            fix="drop them or point [sources.crm] url at a new database, or advance the demo")
+            fix="drop them or point [sources.crm] url at a new database, or advance the demo",
+        )
 
 
-def _stream(writer: SourceWriter, feed_dir: Path, seed: int, scale: float,
-            report: Progress) -> tuple[DemoSummary, FeedWriter]:
+def _stream(
+    writer: SourceWriter, feed_dir: Path, seed: int, scale: float, report: Progress
+) -> tuple[DemoSummary, FeedWriter]:
     plan = build_plan(seed, scale)
     stream = OrderStream(plan)
     closed = build_closed_plan(plan.calibration, plan.closed_tickets, scale, seed)
@@ -95,8 +107,15 @@ def _stream(writer: SourceWriter, feed_dir: Path, seed: int, scale: float,
         report("orders", done, total)
     feed.close()
     report("tickets", feed.tickets, feed.tickets)
-    summary = DemoSummary(first_day=plan.start, last_day=plan.end, seed=seed, scale=scale,
-                          inserted=counts, files=dict(feed.files), tickets=feed.tickets)
+    summary = DemoSummary(
+        first_day=plan.start,
+        last_day=plan.end,
+        seed=seed,
+        scale=scale,
+        inserted=counts,
+        files=dict(feed.files),
+        tickets=feed.tickets,
+    )
     return summary, feed
 
 
@@ -111,6 +130,15 @@ def product_rows(seed: int) -> list[tuple[Any, ...]]:
         if rng.random() < 0.4:  # price review in 2021
             updated = clock.day_start(date(2021, 1, 4)) + rng.randrange(300) * clock.DAY
             updated = clock.safe(updated + rng.randrange(9, 18) * clock.HOUR)
-        rows.append((product_id, p.name, p.brand, p.category, money(p.list_pence),
-                     clock.ts_text(created), clock.ts_text(updated)))
+        rows.append(
+            (
+                product_id,
+                p.name,
+                p.brand,
+                p.category,
+                money(p.list_pence),
+                clock.ts_text(created),
+                clock.ts_text(updated),
+            )
+        )
     return rows

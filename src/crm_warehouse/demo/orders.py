@@ -34,8 +34,32 @@ from crm_warehouse.demo.plan import SIGNUP_LEAD_DAYS, Plan
 REVENUE, CANCELLED, RETURNED = 0, 1, 2
 
 # Hour-of-day profile of online orders (lunch and evening peaks).
-HOUR_WEIGHTS = (0.3, 0.2, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 1.6, 2.0, 2.3, 2.6,
-                3.0, 2.8, 2.5, 2.4, 2.4, 2.6, 3.0, 3.4, 3.5, 3.0, 2.0, 1.0)
+HOUR_WEIGHTS = (
+    0.3,
+    0.2,
+    0.1,
+    0.1,
+    0.1,
+    0.2,
+    0.5,
+    1.0,
+    1.6,
+    2.0,
+    2.3,
+    2.6,
+    3.0,
+    2.8,
+    2.5,
+    2.4,
+    2.4,
+    2.6,
+    3.0,
+    3.4,
+    3.5,
+    3.0,
+    2.0,
+    1.0,
+)
 HOUR_CHOOSER: Chooser[int] = Chooser(range(24), HOUR_WEIGHTS)
 UNITS_CHOOSER: Chooser[int] = Chooser((1, 2, 3, 4, 5), (0.70, 0.20, 0.06, 0.03, 0.01))
 # Promotion levels of order lines (most at list price). A chunk's factor ``k`` scales them:
@@ -142,13 +166,13 @@ class OrderStream:
         self.years = {
             y.year: _YearState(
                 returned=ExactSelector(y.returned, y.return_eligible, self.select_rng),
-                cancelled=ExactSelector(y.cancelled, y.repeat_orders - y.returned,
-                                        self.select_rng),
-                closed=ExactSelector(y.closed_tickets, y.closed_eligible, self.select_rng))
-            for y in plan.years.values()}
+                cancelled=ExactSelector(y.cancelled, y.repeat_orders - y.returned, self.select_rng),
+                closed=ExactSelector(y.closed_tickets, y.closed_eligible, self.select_rng),
+            )
+            for y in plan.years.values()
+        }
         self.open_recent = ExactSelector(plan.open_recent, plan.recent_orders, self.select_rng)
-        self.open_backlog = ExactSelector(plan.open_backlog, plan.backlog_orders,
-                                          self.select_rng)
+        self.open_backlog = ExactSelector(plan.open_backlog, plan.backlog_orders, self.select_rng)
         self.next_order_id = 1
         self.next_item_id = 1
         self.chunk_no = 0
@@ -171,6 +195,8 @@ class OrderStream:
     def _place(self, days: list[int]) -> list[Order]:
         plan = self.plan
         rng = rng_for(plan.seed, "place", self.chunk_no)
+        return_cutoff, closed_cutoff = plan.return_cutoff, plan.closed_cutoff
+        recent_from, backlog_from = plan.recent_from, plan.backlog_from
         orders: list[Order] = []
         for day in days:
             n = plan.day_orders.get(day, 0)
@@ -178,24 +204,26 @@ class OrderStream:
                 continue
             year = self.years[plan.year_of(day)]
             base = day * clock.DAY
-            times = sorted(clock.safe(base + HOUR_CHOOSER.pick(rng) * clock.HOUR
-                                      + rng.randrange(clock.HOUR)) for _ in range(n))
+            times = sorted(
+                clock.safe(base + HOUR_CHOOSER.pick(rng) * clock.HOUR + rng.randrange(clock.HOUR))
+                for _ in range(n)
+            )
             new = ExactSelector(plan.day_new.get(day, 0), n, rng)
             for placed in times:
                 is_new = new.take()
                 status = REVENUE
                 if not is_new:
-                    if day <= plan.return_cutoff and year.returned.take():
+                    if day <= return_cutoff and year.returned.take():
                         status = RETURNED
                     elif year.cancelled.take():
                         status = CANCELLED
                 order = Order(self.next_order_id, day, placed, is_new, status)
                 self.next_order_id += 1
-                if day <= plan.closed_cutoff:
+                if day <= closed_cutoff:
                     order.closed_ticket = year.closed.take()
-                if day >= plan.recent_from:
+                if day >= recent_from:
                     order.open_ticket = "recent" if self.open_recent.take() else ""
-                elif day >= plan.backlog_from:
+                elif day >= backlog_from:
                     order.open_ticket = "backlog" if self.open_backlog.take() else ""
                 orders.append(order)
         return orders
@@ -209,8 +237,9 @@ class OrderStream:
         revenue = [o for o in orders if o.status == REVENUE]
         done = state.revenue_orders_done + len(revenue)
         units_target = _share(year_plan.units, done, year_plan.revenue_orders) - state.units_done
-        pence_target = (_share(year_plan.revenue_pence, done, year_plan.revenue_orders)
-                        - state.pence_done)
+        pence_target = (
+            _share(year_plan.revenue_pence, done, year_plan.revenue_orders) - state.pence_done
+        )
         # A chunk whose baskets cannot reach its revenue with prices between list and list
         # minus the deepest discount is redrawn (only happens for tiny chunks).
         best: tuple[float, int, float] = (float("inf"), 0, 0.0)  # (miss, attempt, k)
@@ -251,8 +280,9 @@ class OrderStream:
                 if not order.new:
                     order.customer_id = self._returning_customer(order, rng)
                 elif order.status == REVENUE:
-                    self.controller.record(self.customers.bracket[order.customer_id - 1],
-                                           order.value)
+                    self.controller.record(
+                        self.customers.bracket[order.customer_id - 1], order.value
+                    )
             for order in day_orders:
                 if order.new:
                     cid = order.customer_id
@@ -262,12 +292,14 @@ class OrderStream:
     def _schedule_signups(self, first_order_day: int, rng: random.Random) -> None:
         """Decide when the customers whose first order is on ``first_order_day`` sign up."""
         for _ in range(self.plan.day_new.get(first_order_day, 0)):
-            lead = 0 if rng.random() < 0.5 else min(SIGNUP_LEAD_DAYS,
-                                                    1 + int(rng.expovariate(1 / 30)))
+            lead = (
+                0 if rng.random() < 0.5 else min(SIGNUP_LEAD_DAYS, 1 + int(rng.expovariate(1 / 30)))
+            )
             self.signups[first_order_day - lead].append(first_order_day)
 
-    def _sign_up(self, day: int, new_orders: list[Order],
-                 rng: random.Random) -> list[tuple[Any, ...]]:
+    def _sign_up(
+        self, day: int, new_orders: list[Order], rng: random.Random
+    ) -> list[tuple[Any, ...]]:
         """Create today's sign-ups (ids in created_at order) and hand first orders their ids."""
         first_days = self.signups.pop(day, [])
         same_day = sum(1 for f in first_days if f == day)
@@ -279,8 +311,9 @@ class OrderStream:
             created = max(base, order.placed - rng.randint(60, 1800))
             pending.append((clock.safe(created), day, order))
         for first_day in (f for f in first_days if f != day):
-            created = clock.safe(base + HOUR_CHOOSER.pick(rng) * clock.HOUR
-                                 + rng.randrange(clock.HOUR))
+            created = clock.safe(
+                base + HOUR_CHOOSER.pick(rng) * clock.HOUR + rng.randrange(clock.HOUR)
+            )
             pending.append((created, first_day, None))
         pending.sort(key=lambda item: (item[0], item[2].order_id if item[2] else 0, item[1]))
         rows = []
@@ -293,8 +326,7 @@ class OrderStream:
                 self.waiting[first_day].append(cid)
         earlier = self.waiting.pop(day, [])
         rng.shuffle(earlier)
-        for order, cid in zip((o for o in new_orders if not o.customer_id), earlier,
-                              strict=True):
+        for order, cid in zip((o for o in new_orders if not o.customer_id), earlier, strict=True):
             order.customer_id = cid
         return rows
 
@@ -302,16 +334,26 @@ class OrderStream:
         n = len(self.customers)
         return self.customers.add(rng, self.gender_queue[n], self.bracket_queue[n])
 
-    def _customer_row(self, cid: int, day: int, created: int,
-                      rng: random.Random) -> tuple[Any, ...]:
+    def _customer_row(
+        self, cid: int, day: int, created: int, rng: random.Random
+    ) -> tuple[Any, ...]:
         c = self.customers
         updated = created
         latest = self.plan.end_ts - clock.HOUR
         if rng.random() < PROFILE_UPDATE_SHARE and created < latest:
             updated = clock.safe(rng.randint(created, latest))
-        return (cid, c.full_name(cid), c.email(cid), c.age[cid - 1], c.gender_name(cid),
-                LOCATION_CHOOSER.pick(rng), c.bracket_name(cid), clock.date_text(day * clock.DAY),
-                clock.ts_text(created), clock.ts_text(max(created, updated)))
+        return (
+            cid,
+            c.full_name(cid),
+            c.email(cid),
+            c.age[cid - 1],
+            c.gender_name(cid),
+            LOCATION_CHOOSER.pick(rng),
+            c.bracket_name(cid),
+            clock.date_text(day * clock.DAY),
+            clock.ts_text(created),
+            clock.ts_text(max(created, updated)),
+        )
 
     def _returning_customer(self, order: Order, rng: random.Random) -> int:
         available = [len(pool) > 0 for pool in self.pools]
@@ -319,8 +361,9 @@ class OrderStream:
             bracket = self.controller.pick(order.value, available)
             self.controller.record(bracket, order.value)
         else:
-            shares = [s if ok else 0.0 for s, ok in zip(self.controller.shares, available,
-                                                         strict=True)]
+            shares = [
+                s if ok else 0.0 for s, ok in zip(self.controller.shares, available, strict=True)
+            ]
             bracket = Chooser(range(3), shares).pick(rng)
         pool = self.pools[bracket]
         if rng.random() < RECENT_CUSTOMER_SHARE:
@@ -334,8 +377,9 @@ class OrderStream:
         end = self.plan.end_ts
         for o in orders:
             if o.status == CANCELLED:
-                o.updated = clock.safe(o.placed + rng.randint(300, max(300, min(
-                    36 * clock.HOUR, end - o.placed - 60))))
+                o.updated = clock.safe(
+                    o.placed + rng.randint(300, max(300, min(36 * clock.HOUR, end - o.placed - 60)))
+                )
                 o.updated = min(o.updated, end)
                 o.status_name = "cancelled"
                 continue
@@ -357,11 +401,29 @@ class OrderStream:
         order_rows, item_rows = [], []
         for o in orders:
             placed = clock.ts_text(o.placed)
-            order_rows.append((o.order_id, o.customer_id, o.status_name, placed, "GBP", placed,
-                               clock.ts_text(o.updated)))
+            order_rows.append(
+                (
+                    o.order_id,
+                    o.customer_id,
+                    o.status_name,
+                    placed,
+                    "GBP",
+                    placed,
+                    clock.ts_text(o.updated),
+                )
+            )
             for product, quantity, _, pence in o.lines:
-                item_rows.append((self.next_item_id, o.order_id, product + 1, quantity,
-                                  money(pence), placed, placed))
+                item_rows.append(
+                    (
+                        self.next_item_id,
+                        o.order_id,
+                        product + 1,
+                        quantity,
+                        money(pence),
+                        placed,
+                        placed,
+                    )
+                )
                 self.next_item_id += 1
         return order_rows, item_rows
 
@@ -385,8 +447,9 @@ def draw_lines(units: int, rng: random.Random) -> list[list[int]]:
     return [[p, q, LEVEL_CHOOSER.pick(rng), 0] for p, q in lines.items()]
 
 
-def _draw_baskets(orders: list[Order], revenue: list[Order], units_target: int,
-                  rng: random.Random) -> None:
+def _draw_baskets(
+    orders: list[Order], revenue: list[Order], units_target: int, rng: random.Random
+) -> None:
     units = {o.order_id: UNITS_CHOOSER.pick(rng) for o in orders}
     _fit_total([o.order_id for o in revenue], units, units_target, rng)
     for o in orders:

@@ -72,8 +72,12 @@ class Customers:
 
     def email(self, customer_id: int) -> str:
         i = customer_id - 1
-        return customer_email(self.first_name(customer_id), LAST_NAMES[self.last[i]],
-                              customer_id, EMAIL_DOMAINS[self.domain[i]])
+        return customer_email(
+            self.first_name(customer_id),
+            LAST_NAMES[self.last[i]],
+            customer_id,
+            EMAIL_DOMAINS[self.domain[i]],
+        )
 
     def gender_name(self, customer_id: int) -> str:
         return GENDERS[self.gender[customer_id - 1]]

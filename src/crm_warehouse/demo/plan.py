@@ -138,17 +138,23 @@ def _day_weights(days: list[int], year: int, seed: int) -> list[float]:
 
 def _year_targets(cal: Calibration, scale: float) -> dict[int, YearPlan]:
     non_revenue = cal.cancelled_share + cal.returned_share
-    units = apportion(_scaled(cal.units, scale),
-                      [_scaled(n, scale) for n in cal.revenue_orders_by_year.values()])
+    units = apportion(
+        _scaled(cal.units, scale), [_scaled(n, scale) for n in cal.revenue_orders_by_year.values()]
+    )
     years = {}
     for (year, revenue), n_units in zip(cal.revenue_by_year.items(), units, strict=True):
         revenue_orders = _scaled(cal.revenue_orders_by_year[year], scale)
         cancelled = round(revenue_orders * cal.cancelled_share / (1 - non_revenue))
         returned = round(revenue_orders * cal.returned_share / (1 - non_revenue))
         years[year] = YearPlan(
-            year=year, orders=revenue_orders + cancelled + returned,
-            revenue_orders=revenue_orders, cancelled=cancelled, returned=returned,
-            revenue_pence=round(revenue * 100 * scale), units=n_units)
+            year=year,
+            orders=revenue_orders + cancelled + returned,
+            revenue_orders=revenue_orders,
+            cancelled=cancelled,
+            returned=returned,
+            revenue_pence=round(revenue * 100 * scale),
+            units=n_units,
+        )
     return years
 
 
@@ -162,21 +168,33 @@ def build_plan(seed: int, scale: float, cal: Calibration = CALIBRATION) -> Plan:
     start_day, end_day = clock.day_index(cal.period_start), clock.day_index(cal.period_end)
     day_orders: dict[int, int] = {}
     for year, target in years.items():
-        days = [d for d in range(start_day, end_day + 1)
-                if clock.to_date(d * clock.DAY).year == year]
-        day_orders.update(zip(days, apportion(target.orders, _day_weights(days, year, seed)),
-                              strict=True))
+        days = [
+            d for d in range(start_day, end_day + 1) if clock.to_date(d * clock.DAY).year == year
+        ]
+        day_orders.update(
+            zip(days, apportion(target.orders, _day_weights(days, year, seed)), strict=True)
+        )
 
     brackets = apportion(_scaled(cal.customers, scale), list(cal.customers_by_bracket.values()))
     genders = apportion(sum(brackets), list(cal.gender_shares.values()))
     day_new = _new_customers_per_day(sum(brackets), day_orders, start_day)
 
     plan = Plan(
-        seed=seed, scale=scale, start=cal.period_start, end=cal.period_end,
-        first_day=start_day - SIGNUP_LEAD_DAYS, day_orders=day_orders, day_new=day_new,
-        years=years, customers_by_bracket=brackets, customers_by_gender=genders,
-        closed_tickets=_scaled(cal.closed_tickets, scale), open_recent=0, open_backlog=0,
-        calibration=cal)
+        seed=seed,
+        scale=scale,
+        start=cal.period_start,
+        end=cal.period_end,
+        first_day=start_day - SIGNUP_LEAD_DAYS,
+        day_orders=day_orders,
+        day_new=day_new,
+        years=years,
+        customers_by_bracket=brackets,
+        customers_by_gender=genders,
+        closed_tickets=_scaled(cal.closed_tickets, scale),
+        open_recent=0,
+        open_backlog=0,
+        calibration=cal,
+    )
     _fill_populations(plan)
     open_total = round(plan.closed_tickets * cal.open_pending_share)
     plan.open_recent = round(open_total * OPEN_RECENT_SHARE)
@@ -184,8 +202,9 @@ def build_plan(seed: int, scale: float, cal: Calibration = CALIBRATION) -> Plan:
     return plan
 
 
-def _new_customers_per_day(customers: int, day_orders: dict[int, int],
-                           start_day: int) -> dict[int, int]:
+def _new_customers_per_day(
+    customers: int, day_orders: dict[int, int], start_day: int
+) -> dict[int, int]:
     days = sorted(day_orders)
     first = next((d for d in days if day_orders[d] > 0), None)
     if first is None:

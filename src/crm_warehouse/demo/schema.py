@@ -70,5 +70,4 @@ def create_table_sql(table: str) -> str:
 
 
 def create_index_sql() -> list[str]:
-    return [f"CREATE INDEX ix_{table}_{column} ON {table} ({column})"
-            for table, column in INDEXES]
+    return [f"CREATE INDEX ix_{table}_{column} ON {table} ({column})" for table, column in INDEXES]

@@ -37,6 +37,8 @@ class DemoSummary:
         if any(self.updated.values()):
             changed = ", ".join(f"{n:,} {t}" for t, n in self.updated.items() if n)
             text += f"; updated {changed}"
-        text += (f"; {self.ticket_rows:,} ticket rows ({self.tickets:,} new tickets) "
-                 f"in {len(self.files):,} files")
+        text += (
+            f"; {self.ticket_rows:,} ticket rows ({self.tickets:,} new tickets) "
+            f"in {len(self.files):,} files"
+        )
         return text

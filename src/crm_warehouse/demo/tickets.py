@@ -48,8 +48,9 @@ OPEN, PENDING, CLOSED = 0, 1, 2
 FRT_SIGMA, TTR_SIGMA = 0.75, 0.7  # lognormal shapes: medians ~75% / ~78% of the means
 FRT_BOUNDS = (120.0, 36 * 3600.0)  # seconds
 TTR_BOUNDS = (300.0, 24 * 3600.0)
-PRIORITY_CHOOSER: Chooser[str] = Chooser([p for p, _ in TICKET_PRIORITIES],
-                                         [w for _, w in TICKET_PRIORITIES])
+PRIORITY_CHOOSER: Chooser[str] = Chooser(
+    [p for p, _ in TICKET_PRIORITIES], [w for _, w in TICKET_PRIORITIES]
+)
 USUAL_TYPE = dict(SUBJECT_TYPES)
 SUBJECT_INDEX = {s: i for i, s in enumerate(SUBJECTS)}
 OPEN_RECENT_DAYS = 21  # Open tickets are created in the last three weeks
@@ -92,8 +93,7 @@ def subject_counts(n: int, cal: Calibration, scale: float, rng: random.Random) -
         counts = [c + e for c, e in zip(counts, extra, strict=True)]
     short = rest - sum(counts)  # only at tiny scales can the ceiling not hold
     if short > 0:
-        counts = [c + e for c, e in zip(counts, apportion(short, [1.0] * len(others)),
-                                        strict=True)]
+        counts = [c + e for c, e in zip(counts, apportion(short, [1.0] * len(others)), strict=True)]
     by_subject = dict(zip(others, counts, strict=True)) | top
     return [by_subject[s] for s in SUBJECTS]
 
@@ -130,27 +130,37 @@ def build_closed_plan(cal: Calibration, n: int, scale: float, seed: int) -> Clos
     rng = rng_for(seed, "closed-plan")
     shares = cal.channel_shares()
     per_channel = dict(zip(CHANNELS, apportion(n, [shares[c] for c in CHANNELS]), strict=True))
-    positives = apportion(round(cal.csat_positive_share * n),
-                          [per_channel[c] * cal.channel_csat[c] for c in CHANNELS])
+    positives = apportion(
+        round(cal.csat_positive_share * n), [per_channel[c] * cal.channel_csat[c] for c in CHANNELS]
+    )
     frt_by_channel: dict[str, list[int]] = {}
     csat_by_channel: dict[str, list[int]] = {}
     for channel, positive in zip(CHANNELS, positives, strict=True):
         count = per_channel[channel]
         mean = cal.channel_frt_hours[channel] * 3600
         frt = seconds_with_mean(
-            skewed_durations(rng, count, mean, sigma=FRT_SIGMA, low=FRT_BOUNDS[0],
-                             high=FRT_BOUNDS[1]), mean, rng, minimum=int(FRT_BOUNDS[0]))
+            skewed_durations(
+                rng, count, mean, sigma=FRT_SIGMA, low=FRT_BOUNDS[0], high=FRT_BOUNDS[1]
+            ),
+            mean,
+            rng,
+            minimum=int(FRT_BOUNDS[0]),
+        )
         frt_by_channel[channel] = frt
         csat_by_channel[channel] = _ratings_for(
-            frt, csat_counts(count, round(cal.channel_csat[channel] * count), positive), rng)
+            frt, csat_counts(count, round(cal.channel_csat[channel] * count), positive), rng
+        )
     channels = [c for c in CHANNELS for _ in range(per_channel[c])]
     rng.shuffle(channels)
     subjects = [i for i, k in enumerate(subject_counts(n, cal, scale, rng)) for _ in range(k)]
     rng.shuffle(subjects)
     ttr_mean = cal.mean_ttr_hours * 3600
-    ttr = seconds_with_mean(skewed_durations(rng, n, ttr_mean, sigma=TTR_SIGMA,
-                                             low=TTR_BOUNDS[0], high=TTR_BOUNDS[1]),
-                            ttr_mean, rng, minimum=int(TTR_BOUNDS[0]))
+    ttr = seconds_with_mean(
+        skewed_durations(rng, n, ttr_mean, sigma=TTR_SIGMA, low=TTR_BOUNDS[0], high=TTR_BOUNDS[1]),
+        ttr_mean,
+        rng,
+        minimum=int(TTR_BOUNDS[0]),
+    )
     cursors = dict.fromkeys(CHANNELS, 0)
     frt_seq, csat_seq = array("I"), array("B")
     for channel in channels:
@@ -158,15 +168,20 @@ def build_closed_plan(cal: Calibration, n: int, scale: float, seed: int) -> Clos
         cursors[channel] += 1
         frt_seq.append(frt_by_channel[channel][i])
         csat_seq.append(csat_by_channel[channel][i])
-    return ClosedPlan(channel=array("B", (CHANNELS.index(c) for c in channels)),
-                      subject=array("B", subjects), csat=csat_seq, frt=frt_seq,
-                      ttr=array("I", ttr))
+    return ClosedPlan(
+        channel=array("B", (CHANNELS.index(c) for c in channels)),
+        subject=array("B", subjects),
+        csat=csat_seq,
+        frt=frt_seq,
+        ttr=array("I", ttr),
+    )
 
 
 def _ratings_for(frt: list[int], counts: list[int], rng: random.Random) -> list[int]:
     """Hand out the ratings so that slower first responses tend to get lower ratings."""
-    ratings = sorted((r for r, k in zip(range(1, 6), counts, strict=True) for _ in range(k)),
-                     reverse=True)
+    ratings = sorted(
+        (r for r, k in zip(range(1, 6), counts, strict=True) for _ in range(k)), reverse=True
+    )
     keys = [math.log(f) + rng.gauss(0.0, 1.5) for f in frt]
     out = [0] * len(frt)
     for rank, i in enumerate(sorted(range(len(frt)), key=keys.__getitem__)):
@@ -175,9 +190,24 @@ def _ratings_for(frt: list[int], counts: list[int], rng: random.Random) -> list[
 
 
 class Ticket:
-    __slots__ = ("channel", "created", "csat", "customer_id", "email_style", "first_response",
-                 "guest", "priority", "product", "purchased", "resolved", "seq", "status",
-                 "subject", "ticket_id", "type")
+    __slots__ = (
+        "channel",
+        "created",
+        "csat",
+        "customer_id",
+        "email_style",
+        "first_response",
+        "guest",
+        "priority",
+        "product",
+        "purchased",
+        "resolved",
+        "seq",
+        "status",
+        "subject",
+        "ticket_id",
+        "type",
+    )
 
     def __init__(self) -> None:
         self.ticket_id = 0
@@ -210,18 +240,19 @@ class Ticket:
 class TicketSpawner:
     """Turns the orders flagged in ``OrderStream`` into tickets."""
 
-    def __init__(self, plan_end_ts: int, closed: ClosedPlan, cal: Calibration,
-                 seed: int) -> None:
+    def __init__(self, plan_end_ts: int, closed: ClosedPlan, cal: Calibration, seed: int) -> None:
         self.end = plan_end_ts
         self.closed = closed
         self.cal = cal
         self.seed = seed
         self.seq = 0
         shares = cal.channel_shares()
-        self.channel_chooser: Chooser[int] = Chooser(range(len(CHANNELS)),
-                                                     [shares[c] for c in CHANNELS])
+        self.channel_chooser: Chooser[int] = Chooser(
+            range(len(CHANNELS)), [shares[c] for c in CHANNELS]
+        )
         self.subject_chooser: Chooser[int] = Chooser(
-            range(len(SUBJECTS)), [6.0 if s in cal.top_subjects else 5.0 for s in SUBJECTS])
+            range(len(SUBJECTS)), [6.0 if s in cal.top_subjects else 5.0 for s in SUBJECTS]
+        )
 
     def spawn(self, orders: list[Order], chunk_no: int) -> list[Ticket]:
         rng = rng_for(self.seed, "tickets", chunk_no)
@@ -280,8 +311,14 @@ class TicketSpawner:
             return t
         t.status = PENDING
         mean = self.cal.channel_frt_hours[CHANNELS[t.channel]] * clock.HOUR
-        frt = int(min(FRT_BOUNDS[1], max(FRT_BOUNDS[0], rng.lognormvariate(
-            math.log(mean) - FRT_SIGMA**2 / 2, FRT_SIGMA))))
+        frt = int(
+            min(
+                FRT_BOUNDS[1],
+                max(
+                    FRT_BOUNDS[0], rng.lognormvariate(math.log(mean) - FRT_SIGMA**2 / 2, FRT_SIGMA)
+                ),
+            )
+        )
         delay = min(rng.lognormvariate(math.log(3 * clock.DAY), 1.0), 45 * clock.DAY)
         room = self.end - 60 - order.placed - frt
         created = clock.safe(order.placed + max(60, min(int(delay), room)))
@@ -297,8 +334,10 @@ def guest(rng: random.Random) -> tuple[str, str, int, str]:
     gender = rng.choices(range(3), weights=(48, 48, 4))[0]
     first = FIRST_NAMES_BY_GENDER[gender][rng.randrange(len(FIRST_NAMES_BY_GENDER[gender]))]
     last = LAST_NAMES[rng.randrange(len(LAST_NAMES))]
-    email = f"{email_part(first)}{rng.choice(('.', '_', ''))}{email_part(last)}@" \
-            f"{EMAIL_DOMAINS[rng.randrange(len(EMAIL_DOMAINS))]}"
+    email = (
+        f"{email_part(first)}{rng.choice(('.', '_', ''))}{email_part(last)}@"
+        f"{EMAIL_DOMAINS[rng.randrange(len(EMAIL_DOMAINS))]}"
+    )
     return f"{first} {last}", email, draw_age(rng), GENDERS[gender]
 
 
@@ -318,8 +357,9 @@ def styled_email(email: str, style: int) -> str:
     return email
 
 
-def describe(subject: str, product: str, purchased: str, first: str, name: str,
-             rng: random.Random) -> str:
+def describe(
+    subject: str, product: str, purchased: str, first: str, name: str, rng: random.Random
+) -> str:
     """A multi-line description with commas and quotes, as a customer would type it."""
     body = rng.choice(DESCRIPTION_BODIES[subject]).format(product=product)
     details = rng.sample(DESCRIPTION_DETAILS, k=rng.randint(1, 2))
@@ -352,8 +392,7 @@ def ticket_fields(t: Ticket, customers: Customers, seed: int) -> dict[str, str]:
         "Date of Purchase": t.purchased,
         "Ticket Type": t.type,
         "Ticket Subject": subject,
-        "Ticket Description": describe(subject, t.product, t.purchased, name.split()[0], name,
-                                       rng),
+        "Ticket Description": describe(subject, t.product, t.purchased, name.split()[0], name, rng),
         "Ticket Priority": t.priority,
         "Ticket Channel": CHANNELS[t.channel],
         "Created At": clock.ts_text(t.created),
@@ -373,4 +412,3 @@ def row_for_state(fields: dict[str, str], state: int) -> dict[str, str]:
     row["Time to Resolution"] = fields["_ttr"] if state == CLOSED else ""
     row["Customer Satisfaction Rating"] = fields["_csat"] if state == CLOSED else ""
     return row
-

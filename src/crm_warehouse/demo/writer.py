@@ -78,11 +78,17 @@ class SqliteWriter(SourceWriter):
         if self._fresh:
             self._work_path.unlink(missing_ok=True)
         if not path.parent.is_dir():
-            raise SourceError(f"folder {path.parent} does not exist", where=url,
-                              fix="create the folder or correct [sources.crm] url")
+            raise SourceError(
+                f"folder {path.parent} does not exist",
+                where=url,
+                fix="create the folder or correct [sources.crm] url",
+            )
         if not bulk and not path.exists():
-            raise SourceError(f"the CRM database {path} does not exist", where=url,
-                              fix="generate the demo first, or correct [sources.crm] url")
+            raise SourceError(
+                f"the CRM database {path} does not exist",
+                where=url,
+                fix="generate the demo first, or correct [sources.crm] url",
+            )
         self.conn = sqlite3.connect(self._work_path, isolation_level=None)
         if self._fresh:
             self.conn.execute("PRAGMA journal_mode=OFF")
@@ -146,14 +152,17 @@ class PostgresWriter(SourceWriter):
             self.conn = psycopg2.connect(dsn)
         except psycopg2.Error as exc:
             first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc)
-            raise SourceError(f"cannot connect to the CRM database: {first_line}",
-                              where=redact(url), fix="check [sources.crm] url") from None
+            raise SourceError(
+                f"cannot connect to the CRM database: {first_line}",
+                where=redact(url),
+                fix="check [sources.crm] url",
+            ) from None
         self.cur = self.conn.cursor()
 
     def existing_tables(self) -> set[str]:
         self.cur.execute(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = current_schema()")
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        )
         return {name for (name,) in self.cur.fetchall()} & set(schema.TABLES)
 
     def create_tables(self) -> None:
@@ -198,10 +207,16 @@ def open_writer(source_url: str, *, bulk: bool = False) -> SourceWriter:
     if scheme == "sqlite":
         path_text = source_url.split("://", 1)[1].removeprefix("/")
         if not path_text or path_text == ":memory:":
-            raise PipelineError("the demo needs an SQLite file, not an in-memory database",
-                                where=source_url, fix="use sqlite:////abs/path/crm.sqlite")
+            raise PipelineError(
+                "the demo needs an SQLite file, not an in-memory database",
+                where=source_url,
+                fix="use sqlite:////abs/path/crm.sqlite",
+            )
         return SqliteWriter(source_url, Path(path_text.split("?", 1)[0]), bulk=bulk)
     if scheme in ("postgresql", "postgres"):
         return PostgresWriter(source_url)
-    raise PipelineError(f"the demo cannot write a {scheme!r} database", where=redact(source_url),
-                        fix="use a sqlite:/// or postgresql:// URL")
+    raise PipelineError(
+        f"the demo cannot write a {scheme!r} database",
+        where=redact(source_url),
+        fix="use a sqlite:/// or postgresql:// URL",
+    )
