@@ -13,8 +13,9 @@ from rich.table import Table
 
 from crm_warehouse import logs
 from crm_warehouse.config import Settings, load_settings
-from crm_warehouse.errors import PipelineError
+from crm_warehouse.errors import ConfigError, PipelineError
 from crm_warehouse.monitor import RunRecorder
+from crm_warehouse.monitor.runs import describe
 from crm_warehouse.runner import Progress, RunOutcome, finish
 
 app = typer.Typer(
@@ -65,14 +66,33 @@ def _recorded(settings: Settings, command: str, body: Callable[[RunRecorder], T]
     logs.set_run_id(recorder.run_id)
     log_file = logs.configure(settings.data_path / "logs", fmt=_State.log_format,
                               verbose=_State.verbose)
+    recorder.log_file = log_file
     console.print(f"[dim]run {recorder.run_id} - log: {log_file}[/]")
     try:
         result = body(recorder)
     except PipelineError as error:
         finish(recorder, error)
+        _print_monitoring(recorder)
         raise _fail(error) from None
+    except Exception as error:  # a bug: record and alert it, then keep the traceback
+        recorder.finish("failed", describe(error))
+        raise
     finish(recorder, None)
+    _print_monitoring(recorder)
     return result
+
+
+def _print_monitoring(recorder: RunRecorder) -> None:
+    seen = recorder.monitoring
+    if seen is None:
+        return
+    parts = [f"{seen.opened} new incident(s)", f"{seen.resolved} recovered"]
+    if seen.failed_deliveries:
+        parts.append(f"[red]{seen.failed_deliveries} alert delivery(ies) failed[/]")
+    if seen.problems:
+        parts.append(f"[red]monitoring problem: {seen.problems[0]}[/]")
+    console.print(f"[dim]monitor: {', '.join(parts)}; ops page {seen.ops_page}[/]",
+                  highlight=False, soft_wrap=True)
 
 
 def _progress() -> Progress:
@@ -192,7 +212,7 @@ def status(
     runs: Annotated[int, typer.Option(help="How many recent runs to show.", min=1)] = 10,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """What the last runs did: steps, rows per source, failures."""
+    """What the last runs did, per-step results, source lag and freshness, open incidents."""
     from crm_warehouse.monitor.status import read_status
 
     settings = _settings()
@@ -204,6 +224,22 @@ def status(
         console.print_json(json.dumps(report, default=str))
         return
     _print_status(report)
+
+
+@app.command()
+def metrics() -> None:
+    """Print the monitoring figures as OpenMetrics/Prometheus text (as in the .prom file)."""
+    from crm_warehouse.monitor.observe import render_metrics
+
+    settings = _settings()
+    if not settings.duckdb_path.exists():
+        raise _fail(ConfigError(f"no warehouse at {settings.duckdb_path}",
+                                fix="run `crm-warehouse run` (or `make demo`) first"))
+    try:
+        text = render_metrics(settings)
+    except PipelineError as error:
+        raise _fail(error) from None
+    typer.echo(text, nl=False)
 
 
 def _print_loads(loads: list[Any]) -> None:
@@ -236,27 +272,67 @@ def _print_figures(figures: list[Any]) -> None:
 
 
 def _print_status(report: dict[str, Any]) -> None:
-    runs_table = Table(title="Recent runs", title_justify="left")
-    for col in ("run id", "command", "status", "started (UTC)", "seconds", "error"):
-        runs_table.add_column(col)
-    for run_row in report["runs"]:
-        runs_table.add_row(run_row["run_id"], run_row["command"], run_row["status"],
-                           str(run_row["started_at"])[:19], f"{run_row['seconds'] or 0:.1f}",
-                           (run_row["error"] or "")[:80])
-    console.print(runs_table)
-    sources = Table(title="Raw tables", title_justify="left")
-    for col in ("table", "rows", "versions loaded last run", "last synced (UTC)"):
-        sources.add_column(col)
-    for row in report["raw_tables"]:
-        sources.add_row(row["table"], f"{row['rows']:,}", f"{row['last_run_rows']:,}",
-                        str(row["last_synced_at"])[:19])
-    console.print(sources)
-    if report["failures"]:
-        failures = Table(title="Failures in the last run", title_justify="left")
-        for col in ("step", "name", "status", "error"):
-            failures.add_column(col)
-        for row in report["failures"]:
-            failures.add_row(row["step"], row["name"], row["status"], (row["error"] or "")[:100])
-        console.print(failures)
-    else:
-        console.print("no failures in the last run")
+    _print_runs(report["runs"])
+    _print_last_steps(report["last_run_steps"])
+    _print_sources(report["sources"])
+    _print_rows("Failing checks", ("check", "status", "detail"),
+                [(c["check"], c["status"], c["detail"][:100]) for c in report["failing_checks"]],
+                empty="no failing checks")
+    _print_rows("Open incidents", ("since (UTC)", "kind", "subject", "runs", "what"),
+                [(str(i["opened_at"])[:19], i["kind"], i["subject"], str(i["occurrences"]),
+                  f"{i['title']}: {i['message'] or ''}"[:100]) for i in report["incidents"]],
+                empty="no open incidents")
+    if report["alert_failures"]:
+        _print_rows("Alert deliveries that failed (24 h)", ("channel", "failures", "last error"),
+                    [(a["channel"], str(a["failures"]), a["last_error"] or "")
+                     for a in report["alert_failures"]])
+
+
+def _print_runs(runs: list[dict[str, Any]]) -> None:
+    _print_rows("Recent runs", ("run id", "command", "status", "started (UTC)", "seconds",
+                                "stages", "error"),
+                [(r["run_id"], r["command"], r["status"], str(r["started_at"])[:19],
+                  f"{r['seconds'] or 0:.1f}",
+                  " ".join(f"{s['name']}:{s['status']} {s['seconds'] or 0:.1f}s"
+                           for s in r["stages"]),
+                  (r["error"] or "")[:80]) for r in runs],
+                empty="no runs recorded yet")
+
+
+def _print_last_steps(steps: list[dict[str, Any]]) -> None:
+    dbt_steps = [s for s in steps if s["step"] in {"transform", "freshness"}]
+    shown = [s for s in steps if s not in dbt_steps]
+    shown += sorted(dbt_steps, key=lambda s: (s["status"] in {"success", "pass"},
+                                              -(s["seconds"] or 0)))[:10]
+    more = len(dbt_steps) - min(10, len(dbt_steps))
+    _print_rows(f"Steps of the last run{f' (+{more} dbt nodes)' if more else ''}",
+                ("step", "name", "status", "seconds", "rows"),
+                [(s["step"], s["name"], s["status"], f"{s['seconds'] or 0:.2f}",
+                  "" if s["rows_written"] is None else f"{s['rows_written']:,}") for s in shown])
+
+
+def _print_sources(sources: list[dict[str, Any]]) -> None:
+    _print_rows("Sources", ("source", "table", "rows", "loaded last run", "last synced (UTC)",
+                            "lag (h)", "cursor lag (h)", "freshness"),
+                [(s["source"] or "", s["table"], f"{s['rows']:,}", f"{s['last_run_rows']:,}",
+                  str(s["last_synced_at"] or "")[:19], _hours(s["sync_lag_seconds"]),
+                  _hours(s["cursor_lag_seconds"]), s["freshness_status"] or "")
+                 for s in sources],
+                empty="no raw tables yet")
+
+
+def _hours(seconds: float | None) -> str:
+    return "" if seconds is None else f"{seconds / 3600:.1f}"
+
+
+def _print_rows(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]],
+                *, empty: str | None = None) -> None:
+    if not rows and empty:
+        console.print(f"{title}: {empty}", highlight=False)
+        return
+    table = Table(title=title, title_justify="left")
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)

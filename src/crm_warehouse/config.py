@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from crm_warehouse.errors import ConfigError
+from crm_warehouse.monitor.settings import MonitorConfig
 
 CONFIG_FILE_NAME = "crm-warehouse.toml"
 SECRETS_FILE_NAME = ".secrets.toml"
@@ -126,6 +127,7 @@ class Settings(BaseSettings):
     transform: TransformConfig = TransformConfig()
     publish: PublishConfig = PublishConfig()
     demo: DemoConfig = DemoConfig()
+    monitor: MonitorConfig = MonitorConfig()
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
 
     # Set by load_settings, not read from any file.

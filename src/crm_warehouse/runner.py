@@ -16,7 +16,7 @@ from crm_warehouse.config import Settings
 from crm_warehouse.errors import PipelineError, SourceError, TransformError
 from crm_warehouse.ingest import SourceLoad, ingest
 from crm_warehouse.monitor import RunRecorder
-from crm_warehouse.monitor.runs import StepRecord
+from crm_warehouse.monitor.runs import StepRecord, stage
 from crm_warehouse.publish import ExportedTable, export_metric_tables
 from crm_warehouse.publish.docs import copy_dbt_docs
 from crm_warehouse.publish.figures import Figure, key_figures
@@ -50,6 +50,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+@stage("ingest")
 def step_ingest(
     settings: Settings, recorder: RunRecorder, progress: Progress, *, only: list[str] | None = None
 ) -> list[SourceLoad]:
@@ -58,7 +59,8 @@ def step_ingest(
     for load in loads:
         for table, rows in (load.rows or {f"{load.source}": 0}).items():
             recorder.add(StepRecord("ingest", table, load.status, load.started_at, load.seconds,
-                                    rows_read=None, rows_written=rows, error=load.error))
+                                    rows_read=None, rows_written=rows, error=load.error,
+                                    source=load.source))
         recorder.summary.setdefault("rows_loaded", {})[load.source] = load.rows_loaded
     failed = [load for load in loads if load.status != "ok"]
     if failed:
@@ -68,6 +70,7 @@ def step_ingest(
     return loads
 
 
+@stage("transform")
 def step_transform(
     settings: Settings, recorder: RunRecorder, progress: Progress, dbt: Dbt,
     *, select: str | None = None,
@@ -76,6 +79,7 @@ def step_transform(
     extra = ("--select", select) if select else ()
     result = dbt.build(*extra)
     _record_nodes(recorder, "transform", result)
+    recorder.import_dbt_artifacts(dbt.target_path)
     if not result.success:
         raise TransformError(_describe_failures(result),
                              fix="inspect with `crm-warehouse status`; details in "
@@ -85,6 +89,7 @@ def step_transform(
         progress.say("transform: source freshness")
         freshness = dbt.source_freshness()
         _record_nodes(recorder, "freshness", freshness)
+        recorder.import_dbt_artifacts(dbt.target_path)
         if not freshness.success and settings.transform.fail_on_freshness:
             raise TransformError(_describe_failures(freshness, "source freshness"),
                                  fix="load fresh data or relax the freshness thresholds in "
@@ -96,6 +101,7 @@ def step_transform(
     return result, freshness
 
 
+@stage("publish")
 def step_publish(
     settings: Settings, recorder: RunRecorder, progress: Progress, dbt: Dbt | None
 ) -> tuple[list[ExportedTable], list[Figure]]:

@@ -1,47 +1,46 @@
-"""The run metadata store: one row per run (``ops.runs``) and per step (``ops.run_steps``).
+"""The run metadata store: one row per run (``ops.runs``) and per step (``ops.run_steps``), plus
+dbt's node results and source freshness (``ops.dbt_node_results``, ``ops.source_freshness``).
 
 Steps are buffered in memory and written when the run finishes, so the recorder never holds the
-warehouse open while dlt or dbt write to it.
+warehouse open while dlt or dbt write to it. Finishing also runs the post-run monitoring
+(metrics, alerts, the ops page); nothing there can change or hide the run's own outcome.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import duckdb
 
 from crm_warehouse.config import Settings
-from crm_warehouse.warehouse import OPS_SCHEMA, connect
+from crm_warehouse.errors import PipelineError
+from crm_warehouse.monitor import redact, store
+from crm_warehouse.monitor.dbt_artifacts import (
+    RUN_RESULTS,
+    SOURCES,
+    FreshnessCheck,
+    NodeRun,
+    read_freshness,
+    read_run_results,
+)
+from crm_warehouse.warehouse import OPS_SCHEMA as OPS
+from crm_warehouse.warehouse import connect
 
 log = logging.getLogger(__name__)
 
-DDL = f"""
-create schema if not exists {OPS_SCHEMA};
-create table if not exists {OPS_SCHEMA}.runs (
-    run_id varchar primary key,
-    command varchar not null,
-    status varchar not null,
-    started_at timestamptz not null,
-    finished_at timestamptz,
-    seconds double,
-    error varchar,
-    summary json
-);
-create table if not exists {OPS_SCHEMA}.run_steps (
-    run_id varchar not null,
-    step varchar not null,
-    name varchar not null,
-    status varchar not null,
-    started_at timestamptz,
-    seconds double,
-    rows_read bigint,
-    rows_written bigint,
-    error varchar
-);
-"""
+P = ParamSpec("P")
+R = TypeVar("R")
+
+STAGE = "stage"
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -49,16 +48,27 @@ def new_run_id(now: dt.datetime | None = None) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 @dataclass
 class StepRecord:
-    step: str  # ingest | transform | publish | ...
-    name: str  # source.table, dbt unique id, export file
+    step: str  # stage | ingest | transform | freshness | publish | alert ...
+    name: str  # raw table, dbt unique id, export, stage or channel name
     status: str  # ok | failed | skipped | warn | pass | error | success ...
     started_at: dt.datetime | None = None
     seconds: float | None = None
     rows_read: int | None = None
     rows_written: int | None = None
     error: str | None = None
+    source: str | None = None  # the source a step read, for ingest steps
+
+    @property
+    def finished_at(self) -> dt.datetime | None:
+        if self.started_at is None or self.seconds is None:
+            return None
+        return self.started_at + dt.timedelta(seconds=self.seconds)
 
 
 @dataclass
@@ -66,28 +76,140 @@ class RunRecorder:
     settings: Settings
     command: str
     run_id: str = field(default_factory=new_run_id)
-    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    started_at: dt.datetime = field(default_factory=_now)
     steps: list[StepRecord] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
+    log_file: Path | None = None
+    dbt_nodes: list[NodeRun] = field(default_factory=list)
+    freshness: list[FreshnessCheck] = field(default_factory=list)
+    monitoring: Any = None  # what the post-run monitoring did (monitor.observe.Observation)
+
+    def __post_init__(self) -> None:
+        redact.register_settings(self.settings)
+        redact.install_log_redaction()
 
     def add(self, record: StepRecord) -> None:
         self.steps.append(record)
 
+    def import_dbt_artifacts(self, target_path: Path) -> None:
+        """Keep the results of the dbt call that just ran (its artifacts are overwritten by the
+        next call)."""
+        seen = {n.invocation_id for n in self.dbt_nodes} | {f.invocation_id for f in self.freshness}
+        nodes = [
+            n for n in read_run_results(target_path / RUN_RESULTS) if n.invocation_id not in seen
+        ]
+        checks = [f for f in read_freshness(target_path / SOURCES) if f.invocation_id not in seen]
+        self.dbt_nodes.extend(nodes)
+        self.freshness.extend(checks)
+        log.info(
+            "imported dbt artifacts: %d node results, %d freshness checks", len(nodes), len(checks)
+        )
+
     def finish(self, status: str, error: str | None = None) -> None:
-        finished = dt.datetime.now(dt.UTC)
-        seconds = (finished - self.started_at).total_seconds()
+        finished = _now()
         try:
             with connect(self.settings) as con:
-                con.execute(DDL)
-                con.execute(
-                    f"insert or replace into {OPS_SCHEMA}.runs values (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [self.run_id, self.command, status, self.started_at, finished, seconds,
-                     error, json.dumps(self.summary, default=str)],
-                )
-                if self.steps:
-                    con.executemany(
-                        f"insert into {OPS_SCHEMA}.run_steps values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [[self.run_id, *asdict(s).values()] for s in self.steps],
-                    )
-        except Exception as exc:  # noqa: BLE001 - recording must never hide the run's outcome
+                store.migrate(con)
+                self.save(con, status, error, finished)
+        except Exception as exc:
             log.error("could not record run %s in the warehouse: %s", self.run_id, exc)
+            return
+        from crm_warehouse.monitor.observe import observe
+
+        self.monitoring = observe(self.settings, self.run_id, log_file=self.log_file)
+
+    def save(
+        self, con: duckdb.DuckDBPyConnection, status: str, error: str | None, finished: dt.datetime
+    ) -> None:
+        """Write the run, its steps and its dbt results on ``con`` (ops tables migrated)."""
+        seconds = (finished - self.started_at).total_seconds()
+        con.execute(
+            f"insert or replace into {OPS}.runs (run_id, command, status, started_at, "
+            "finished_at, seconds, error, summary, log_file) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                self.run_id,
+                self.command,
+                status,
+                self.started_at,
+                finished,
+                seconds,
+                redact.redact(error or "") or None,
+                json.dumps(redact.redact_any(self.summary), default=str),
+                str(self.log_file) if self.log_file else None,
+            ],
+        )
+        timing = {n.unique_id: n for n in self.dbt_nodes}
+        write_steps(con, self.run_id, [_with_dbt_timing(s, timing) for s in self.steps])
+        self._write_dbt(con)
+
+    def _write_dbt(self, con: duckdb.DuckDBPyConnection) -> None:
+        if self.dbt_nodes:
+            con.executemany(
+                f"insert into {OPS}.dbt_node_results values "
+                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [[self.run_id, *_redacted(asdict(n)).values()] for n in self.dbt_nodes],
+            )
+        if self.freshness:
+            con.executemany(
+                f"insert into {OPS}.source_freshness values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [[self.run_id, *_redacted(asdict(f)).values()] for f in self.freshness],
+            )
+
+
+def write_steps(con: duckdb.DuckDBPyConnection, run_id: str, steps: list[StepRecord]) -> None:
+    if not steps:
+        return
+    con.executemany(
+        f"insert into {OPS}.run_steps (run_id, step, name, status, started_at, seconds, "
+        "rows_read, rows_written, error, source, finished_at) "
+        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [[run_id, *_redacted(asdict(s)).values(), s.finished_at] for s in steps],
+    )
+
+
+def stage(name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Record a pipeline stage (ingest, transform, gate, publish) as one ``stage`` step: its
+    duration and whether it completed, so a failed run shows where it stopped."""
+
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(function)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            recorder = next(
+                (a for a in (*args, *kwargs.values()) if isinstance(a, RunRecorder)), None
+            )
+            if recorder is None:
+                return function(*args, **kwargs)
+            started, clock = _now(), time.perf_counter()
+            try:
+                result = function(*args, **kwargs)
+            except Exception as error:
+                seconds = time.perf_counter() - clock
+                recorder.add(
+                    StepRecord(STAGE, name, "failed", started, seconds, error=describe(error))
+                )
+                raise
+            recorder.add(StepRecord(STAGE, name, "ok", started, time.perf_counter() - clock))
+            return result
+
+        return wrapper
+
+    return decorate
+
+
+def describe(error: BaseException) -> str:
+    """One line for the run log: a PipelineError's own line, or what a bug raised."""
+    if isinstance(error, PipelineError):
+        return error.one_line()
+    text = str(error).strip().splitlines()
+    return f"unexpected {type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def _with_dbt_timing(step: StepRecord, timing: dict[str, NodeRun]) -> StepRecord:
+    node = timing.get(step.name)
+    if step.started_at is not None or node is None or node.started_at is None:
+        return step
+    return StepRecord(**(asdict(step) | {"started_at": node.started_at}))
+
+
+def _redacted(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: redact.redact(v) if isinstance(v, str) else v for k, v in values.items()}

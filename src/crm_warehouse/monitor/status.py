@@ -1,58 +1,174 @@
-"""Read back what recent runs did, for `crm-warehouse status`."""
+"""Read back what recent runs did and how the sources stand, for ``crm-warehouse status`` (and
+``--json``) and the ops page."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import duckdb
 
 from crm_warehouse.config import Settings
 from crm_warehouse.errors import ConfigError
-from crm_warehouse.warehouse import OPS_SCHEMA, RAW_SCHEMA, connect, table_exists
+from crm_warehouse.monitor import store
+from crm_warehouse.monitor.snapshots import measure_tables
+from crm_warehouse.monitor.store import FAILED_STATUSES, rows
+from crm_warehouse.warehouse import OPS_SCHEMA as OPS
+from crm_warehouse.warehouse import connect
 
-FAILED_STATUSES = ("failed", "error", "fail", "runtime error")
+_STEP_ORDER = (
+    "case step when 'stage' then 0 when 'ingest' then 1 when 'transform' then 2 "
+    "when 'freshness' then 3 when 'publish' then 4 else 5 end"
+)
 
 
 def read_status(settings: Settings, *, last: int = 10) -> dict[str, Any]:
     if not settings.duckdb_path.exists():
-        raise ConfigError(f"no warehouse at {settings.duckdb_path}",
-                          fix="run `crm-warehouse run` (or `make demo`) first")
+        raise ConfigError(
+            f"no warehouse at {settings.duckdb_path}",
+            fix="run `crm-warehouse run` (or `make demo`) first",
+        )
+    now = dt.datetime.now(dt.UTC)
     with connect(settings) as con:
-        if not table_exists(con, OPS_SCHEMA, "runs"):
-            return {"runs": [], "raw_tables": _raw_tables(con, None), "failures": []}
-        runs = _rows(con, f"select run_id, command, status, started_at, finished_at, seconds, "
-                          f"error from {OPS_SCHEMA}.runs order by started_at desc limit ?", [last])
+        store.migrate(con)
+        runs = _runs(con, last)
         last_run = runs[0]["run_id"] if runs else None
-        failures = _rows(
-            con,
-            f"select step, name, status, error from {OPS_SCHEMA}.run_steps "
-            f"where run_id = ? and status in {FAILED_STATUSES} order by step, name",
+        steps = _steps(con, last_run)
+        return {
+            "generated_at": now,
+            "runs": runs,
+            "last_run_steps": steps,
+            "sources": _sources(con, settings, last_run, now),
+            "failures": [s for s in steps if s["status"] in FAILED_STATUSES],
+            "failing_checks": _failing_checks(con, steps),
+            "incidents": rows(
+                con, f"select * from {OPS}.incidents where status = 'open' order by opened_at"
+            ),
+            "recent_incidents": rows(
+                con, f"select * from {OPS}.incidents order by opened_at desc limit 20"
+            ),
+            "alert_failures": rows(
+                con,
+                f"select channel, channel_kind, count(*) as failures, "
+                f"max(attempted_at) as last_failure_at, arg_max(error, attempted_at) "
+                f"as last_error from {OPS}.alert_deliveries where status = 'failed' "
+                f"and attempted_at >= ? group by all order by channel",
+                [now - dt.timedelta(days=1)],
+            ),
+            "slowest_models": rows(
+                con,
+                f"select * from {OPS}.mtr_slowest_models "
+                f"where slowness_rank <= ? order by slowness_rank",
+                [settings.monitor.slowest_models],
+            ),
+            "row_volume": rows(
+                con,
+                f"select * from {OPS}.mtr_row_volume_daily where "
+                f"load_date >= ? order by load_date, table_name",
+                [(now - dt.timedelta(days=14)).date()],
+            ),
+            "failed_jobs": rows(
+                con, f"select * from {OPS}.mtr_failed_jobs_daily order by run_date desc limit 14"
+            ),
+        }
+
+
+def _runs(con: duckdb.DuckDBPyConnection, last: int) -> list[dict[str, Any]]:
+    runs = rows(
+        con,
+        f"select run_id, command, status, started_at, finished_at, seconds, error, "
+        f"log_file from {OPS}.runs order by started_at desc limit ?",
+        [last],
+    )
+    stages: dict[str, list[dict[str, Any]]] = {}
+    for step in rows(
+        con,
+        f"select run_id, step, name, status, seconds, error from {OPS}.run_steps where "
+        f"run_id in (select unnest(?::varchar[])) and step = 'stage' order by started_at",
+        [[r["run_id"] for r in runs]],
+    ):
+        stages.setdefault(step.pop("run_id"), []).append(step)
+    for run in runs:
+        run["stages"] = stages.get(run["run_id"], [])
+    return runs
+
+
+def _steps(con: duckdb.DuckDBPyConnection, run_id: str | None) -> list[dict[str, Any]]:
+    if run_id is None:
+        return []
+    return rows(
+        con,
+        f"select step, name, source, status, started_at, seconds, rows_written, "
+        f"error from {OPS}.run_steps where run_id = ? "
+        f"order by {_STEP_ORDER}, started_at nulls last, name",
+        [run_id],
+    )
+
+
+def _sources(
+    con: duckdb.DuckDBPyConnection, settings: Settings, last_run: str | None, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """Per raw table: size and lag measured now, last run's rows, freshness, last success."""
+    last_rows = dict(
+        con.execute(
+            f"select name, rows_written from {OPS}.run_steps where run_id = ? and step = 'ingest'",
             [last_run],
-        ) if last_run else []
-        return {"runs": runs, "raw_tables": _raw_tables(con, last_run), "failures": failures}
+        ).fetchall()
+    )
+    freshness = {r["table_name"]: r for r in rows(con, f"select * from {OPS}.mtr_freshness_sla")}
+    last_ok = dict(
+        con.execute(
+            f"select name, max(coalesce(finished_at, started_at)) from {OPS}.run_steps "
+            f"where step = 'ingest' and status = 'ok' group by name"
+        ).fetchall()
+    )
+    found = []
+    for stats in measure_tables(con, settings):
+        fresh = freshness.get(stats.table_name, {})
+        found.append(
+            {
+                "source": stats.source,
+                "table": stats.table_name,
+                "rows": stats.row_count,
+                "last_run_rows": last_rows.get(stats.table_name) or 0,
+                "last_synced_at": stats.newest_synced_at,
+                "sync_lag_seconds": _age(now, stats.newest_synced_at),
+                "newest_cursor_at": stats.newest_cursor_at,
+                "cursor_lag_seconds": _age(now, stats.newest_cursor_at),
+                "last_success_at": last_ok.get(stats.table_name),
+                "freshness_status": fresh.get("status"),
+                "freshness_checked_at": fresh.get("checked_at"),
+            }
+        )
+    return found
 
 
-def _raw_tables(con: duckdb.DuckDBPyConnection, last_run: str | None) -> list[dict[str, Any]]:
-    names = [r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = ? "
-        "and table_name not like '\\_dlt%' escape '\\' order by table_name", [RAW_SCHEMA]
-    ).fetchall()]
-    last_rows: dict[str, int] = {}
-    if last_run and table_exists(con, OPS_SCHEMA, "run_steps"):
-        last_rows = dict(con.execute(
-            f"select name, rows_written from {OPS_SCHEMA}.run_steps "
-            f"where run_id = ? and step = 'ingest'", [last_run]).fetchall())
-    tables = []
-    for name in names:
-        rows, synced = con.execute(
-            f'select count(*), max(_ab_synced_at) from {RAW_SCHEMA}."{name}"'  # noqa: S608
-        ).fetchone() or (0, None)
-        tables.append({"table": name, "rows": rows, "last_synced_at": synced,
-                       "last_run_rows": last_rows.get(name) or 0})
-    return tables
+def _failing_checks(
+    con: duckdb.DuckDBPyConnection, steps: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Failed steps and tests of the last run, and every source whose latest freshness check
+    did not pass."""
+    failing = [
+        {"check": f"{s['step']}: {s['name']}", "status": s["status"], "detail": s["error"] or ""}
+        for s in steps
+        if s["status"] in FAILED_STATUSES
+    ]
+    failing += [
+        {
+            "check": f"freshness: {r['source_name']}.{r['table_name']}",
+            "status": r["status"],
+            "detail": f"newest row {r['max_loaded_at']:%Y-%m-%d %H:%M} UTC"
+            if r["max_loaded_at"]
+            else "",
+        }
+        for r in rows(
+            con,
+            f"select * from {OPS}.mtr_freshness_sla where status <> 'pass' "
+            f"order by source_name, table_name",
+        )
+    ]
+    return failing
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
-    cursor = con.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+def _age(now: dt.datetime, then: dt.datetime | None) -> float | None:
+    return (now - then).total_seconds() if then else None

@@ -1,0 +1,130 @@
+"""After a run is recorded: snapshot raw, evaluate checks into incidents, send alerts, apply the
+retention, write the Prometheus file and the ops page.
+
+Each part is guarded on its own: a failure is logged and listed in the ``Observation``, never
+raised, so monitoring cannot change or hide the outcome of the run it watches. The warehouse is
+not held open while alerts go out over the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from crm_warehouse.config import Settings
+from crm_warehouse.monitor import checks, delivery, incidents, page, prometheus, store
+from crm_warehouse.monitor.delivery import Attempt
+from crm_warehouse.monitor.incidents import OPENED, Event
+from crm_warehouse.monitor.snapshots import snapshot_tables
+from crm_warehouse.warehouse import connect
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass
+class Observation:
+    """What the post-run monitoring did, for the CLI to mention."""
+
+    events: list[Event] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
+    metrics_file: Path | None = None
+    ops_page: Path | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def opened(self) -> int:
+        return sum(1 for e in self.events if e.event == OPENED)
+
+    @property
+    def resolved(self) -> int:
+        return len(self.events) - self.opened
+
+    @property
+    def failed_deliveries(self) -> int:
+        return sum(1 for a in self.attempts if a.status == "failed")
+
+
+def observe(
+    settings: Settings, run_id: str, *, log_file: Path | None = None, now: dt.datetime | None = None
+) -> Observation:
+    now = now or dt.datetime.now(dt.UTC)
+    seen = Observation()
+    planned = _guarded(
+        seen, "evaluate incidents", lambda: _evaluate(settings, run_id, now, log_file, seen), {}
+    )
+    if planned:
+        seen.attempts = _guarded(
+            seen, "deliver alerts", lambda: delivery.deliver(settings, planned), []
+        )
+        _guarded(seen, "record alert deliveries", lambda: _record(settings, run_id, seen), None)
+    seen.metrics_file = _guarded(
+        seen, "write metrics file", lambda: write_metrics(settings, now), None
+    )
+    seen.ops_page = _guarded(seen, "write ops page", lambda: write_page(settings, now), None)
+    return seen
+
+
+def write_metrics(settings: Settings, now: dt.datetime | None = None) -> Path:
+    return prometheus.write(render_metrics(settings, now), prometheus.metrics_path(settings))
+
+
+def render_metrics(settings: Settings, now: dt.datetime | None = None) -> str:
+    with connect(settings) as con:
+        store.migrate(con)
+        return prometheus.render(con, settings, now or dt.datetime.now(dt.UTC))
+
+
+def write_page(settings: Settings, now: dt.datetime | None = None) -> Path:
+    from crm_warehouse.monitor.status import read_status
+
+    report = read_status(settings, last=settings.monitor.history_runs)
+    return page.write(
+        report, settings.resolve(settings.monitor.ops_page), now or dt.datetime.now(dt.UTC)
+    )
+
+
+def _evaluate(
+    settings: Settings, run_id: str, now: dt.datetime, log_file: Path | None, seen: Observation
+) -> dict[str, list[delivery.Alert]]:
+    with connect(settings) as con:
+        store.migrate(con)
+        con.execute("begin")
+        snapshot_tables(con, settings, run_id, now)
+        found = checks.evaluate(con, settings, run_id, now)
+        seen.events = incidents.reconcile(con, found, run_id, now, log_file)
+        dropped = store.prune(con, settings.monitor.retention_days, now)
+        con.execute("commit")
+        if dropped:
+            log.info(
+                "retention: dropped %d run(s) older than %d days",
+                dropped,
+                settings.monitor.retention_days,
+            )
+        for event in seen.events:
+            log.warning(
+                "incident %s: %s (%s)",
+                event.event,
+                event.incident["title"],
+                event.incident["incident_id"],
+            )
+        return delivery.plan(con, settings, seen.events)
+
+
+def _record(settings: Settings, run_id: str, seen: Observation) -> None:
+    with connect(settings) as con:
+        delivery.record(con, run_id, seen.attempts)
+
+
+def _guarded(seen: Observation, what: str, action: Callable[[], T], default: T) -> T:
+    try:
+        return action()
+    except Exception as exc:
+        log.exception("monitoring: could not %s: %s", what, exc)
+        seen.problems.append(f"could not {what}: {exc}")
+        return default
