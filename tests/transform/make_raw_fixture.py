@@ -128,34 +128,66 @@ class Sync:
     file_ids: dict[str, str] = field(default_factory=dict)
 
 
-def _customer(cid: int, name: str, email: str, age: int, gender: str, location: str,
-              bracket: str, signup: str, updated: str) -> dict[str, Any]:
+def _customer(
+    cid: int,
+    name: str,
+    email: str,
+    age: int,
+    gender: str,
+    location: str,
+    bracket: str,
+    signup: str,
+    updated: str,
+) -> dict[str, Any]:
     return {
-        "customer_id": cid, "full_name": name, "email": email, "age": age, "gender": gender,
-        "location": location, "income_bracket": bracket, "signup_date": day(signup),
-        "created_at": ts(f"{signup} 09:00"), "updated_at": ts(updated),
+        "customer_id": cid,
+        "full_name": name,
+        "email": email,
+        "age": age,
+        "gender": gender,
+        "location": location,
+        "income_bracket": bracket,
+        "signup_date": day(signup),
+        "created_at": ts(f"{signup} 09:00"),
+        "updated_at": ts(updated),
     }
 
 
-def _product(pid: int, name: str, brand: str, category: str, price: float,
-             updated: str) -> dict[str, Any]:
+def _product(
+    pid: int, name: str, brand: str, category: str, price: float, updated: str
+) -> dict[str, Any]:
     return {
-        "product_id": pid, "product_name": name, "brand": brand, "category": category,
-        "list_price": price, "created_at": ts("2018-12-01 09:00"), "updated_at": ts(updated),
+        "product_id": pid,
+        "product_name": name,
+        "brand": brand,
+        "category": category,
+        "list_price": price,
+        "created_at": ts("2018-12-01 09:00"),
+        "updated_at": ts(updated),
     }
 
 
 def _order(oid: int, cid: int, status: str, ordered: str, updated: str) -> dict[str, Any]:
     return {
-        "order_id": oid, "customer_id": cid, "status": status, "ordered_at": ts(ordered),
-        "currency": "GBP", "created_at": ts(ordered), "updated_at": ts(updated),
+        "order_id": oid,
+        "customer_id": cid,
+        "status": status,
+        "ordered_at": ts(ordered),
+        "currency": "GBP",
+        "created_at": ts(ordered),
+        "updated_at": ts(updated),
     }
 
 
 def _line(lid: int, oid: int, pid: int, qty: int, price: float, updated: str) -> dict[str, Any]:
     return {
-        "order_item_id": lid, "order_id": oid, "product_id": pid, "quantity": qty,
-        "unit_price": price, "created_at": ts(updated), "updated_at": ts(updated),
+        "order_item_id": lid,
+        "order_id": oid,
+        "product_id": pid,
+        "quantity": qty,
+        "unit_price": price,
+        "created_at": ts(updated),
+        "updated_at": ts(updated),
     }
 
 
@@ -165,6 +197,7 @@ def _ticket(**values: Any) -> dict[str, Any]:
     return row
 
 
+# fmt: off
 TICKET_1_OPEN = _ticket(
     ticket_id="1", customer_name=" Alice Smith", customer_email="  ALICE@example.com ",
     customer_age="34", customer_gender="Female", product_purchased="GoPro Hero",
@@ -219,7 +252,8 @@ INITIAL_SYNC = Sync(
             _product(11, "Apple AirPods", "Apple", "Audio", 150.0, "2018-12-01 09:00"),
             _product(11, "Apple AirPods", "Apple", "Audio", 140.0, "2021-05-01 09:00"),
             _product(12, "Dell XPS", "Dell", "Laptops", 1200.0, "2018-12-01 09:00"),
-            _product(13, "Nintendo Switch", "Nintendo", "Gaming consoles", 280.0, "2018-12-01 09:00"),
+            _product(13, "Nintendo Switch", "Nintendo", "Gaming consoles", 280.0,
+                     "2018-12-01 09:00"),
         ],
         "crm_orders": [
             # 23:30 on New Year's Eve in winter: still 2019 in UTC
@@ -361,6 +395,7 @@ LATE_SYNC = Sync(
         ],
     },
 )
+# fmt: on
 
 SYNCS: tuple[Sync, ...] = (INITIAL_SYNC, UPDATE_SYNC, LATE_SYNC)
 
@@ -390,9 +425,7 @@ def raw_records(sync: Sync, sync_number: int, now: dt.datetime) -> dict[str, lis
 
 def _ddl(table: str, type_map: dict[str, str] | None = None) -> str:
     columns = (*RAW_COLUMNS[table], *METADATA_COLUMNS)
-    rendered = ", ".join(
-        f"{name} {type_map[kind] if type_map else kind}" for name, kind in columns
-    )
+    rendered = ", ".join(f"{name} {type_map[kind] if type_map else kind}" for name, kind in columns)
     return f"create table if not exists raw.{table} ({rendered})"
 
 
@@ -405,8 +438,9 @@ def _selected(syncs: Iterable[int] | None) -> Sequence[int]:
     return list(syncs) if syncs is not None else [0]
 
 
-def write_duckdb(path: Path | str, syncs: Iterable[int] | None = None,
-                 now: dt.datetime | None = None) -> Path:
+def write_duckdb(
+    path: Path | str, syncs: Iterable[int] | None = None, now: dt.datetime | None = None
+) -> Path:
     """Create (or append to) the raw tables in a DuckDB file; returns its path."""
     import duckdb
 
@@ -424,8 +458,9 @@ def write_duckdb(path: Path | str, syncs: Iterable[int] | None = None,
     return path
 
 
-def write_postgres(dsn: str, syncs: Iterable[int] | None = None,
-                   now: dt.datetime | None = None) -> None:
+def write_postgres(
+    dsn: str, syncs: Iterable[int] | None = None, now: dt.datetime | None = None
+) -> None:
     """Create (or append to) the raw tables in a PostgreSQL database."""
     import psycopg2
 
@@ -444,7 +479,10 @@ def main() -> None:
     parser.add_argument("duckdb_path", nargs="?", help="DuckDB file to create or append to")
     parser.add_argument("--postgres", metavar="DSN", help="load into PostgreSQL instead")
     parser.add_argument(
-        "--syncs", type=int, default=1, choices=range(1, len(SYNCS) + 1),
+        "--syncs",
+        type=int,
+        default=1,
+        choices=range(1, len(SYNCS) + 1),
         help="how many syncs to load, starting with the initial one (default 1)",
     )
     args = parser.parse_args()

@@ -53,7 +53,9 @@ ranked as (
 
     select
         *,
-        rank() over (partition by issue_dimension order by tickets desc) as issue_rank,
+        rank() over (
+            partition by issue_dimension order by closed_tickets desc, tickets desc
+        ) as issue_rank,
         sum(tickets) over (partition by issue_dimension) as dimension_tickets
 
     from per_issue
