@@ -49,10 +49,10 @@ def key_figures(con: duckdb.DuckDBPyConnection) -> list[Figure]:
         ]
     if table_exists(con, METRICS_SCHEMA, "mtr_revenue_by_year"):
         for year, revenue, yoy, partial in con.execute(
-            f"select year, revenue_gbp, yoy_pct, is_partial_year "
-            f"from {METRICS_SCHEMA}.mtr_revenue_by_year order by year"
+            f"select calendar_year, revenue_gbp, revenue_yoy_pct, is_partial_year "
+            f"from {METRICS_SCHEMA}.mtr_revenue_by_year order by calendar_year"
         ).fetchall():
             note = f" ({yoy:+.1f}% YoY)" if yoy is not None else ""
-            note += " partial year" if partial else ""
+            note += " - partial year, not comparable" if partial else ""
             figures.append(Figure(f"Revenue {year}", _gbp(float(revenue)) + note))
     return figures

@@ -132,7 +132,7 @@ class Dbt:
                         str(self.target_path / "sources.json"))
 
     def docs_generate(self) -> Path:
-        result = self.run(["docs", "generate"], "--static")
+        result = self.run(["docs", "generate"], "--static", "--no-compile")
         if not result.success:
             raise TransformError("dbt docs generate failed", fix=f"see {self.log_path}")
         return self.target_path

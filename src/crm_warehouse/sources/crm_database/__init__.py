@@ -17,7 +17,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.sources import DltResource
 
-from crm_warehouse.sources.crm_database.extract import check_connection, read_batches
+from crm_warehouse.sources.crm_database.extract import (
+    check_connection,
+    read_batches,
+    select_list,
+)
 from crm_warehouse.sources.metadata import column_hints, stamp, utc_now
 
 CURSOR_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
@@ -67,7 +71,7 @@ def _table_rows(
 ) -> Iterator[Any]:
     state = dlt.current.resource_state()
     window = _VersionWindow.from_state(state, lookback)
-    query = f"select * from {table}"  # noqa: S608 - identifiers come from validated config
+    query = f"select {select_list(url, table)} from {table}"  # noqa: S608 - validated config
     if window.cursor is not None:
         since = (window.cursor - lookback).strftime("%Y-%m-%d %H:%M:%S")
         query += f" where {cursor_column} >= '{since}'"

@@ -58,7 +58,9 @@ def read_batches(
         reader = cx.read_sql(cx_url, query, return_type="arrow_stream", batch_size=batch_size)
         for batch in reader:
             yield pa.Table.from_batches([batch])
-    except (RuntimeError, OSError) as exc:
+    except (RuntimeError, OSError, BaseException) as exc:  # connectorx panics are BaseException
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise SourceError(f"cannot read source ({reason})", where=where,
                           fix="check that the database is reachable and the URL, user and "
@@ -78,3 +80,23 @@ def check_connection(cx_url: str, *, where: str, timeout_seconds: int = 10) -> N
         raise SourceError(f"cannot connect to the database ({reason})", where=where,
                           fix="check host, port, database name, user and password in the "
                               "source URL, and that the server accepts connections") from None
+
+
+def select_list(cx_url: str, table: str) -> str:
+    """Columns to select. SQLite's NUMERIC affinity stores 499.00 as the integer 499, so one
+    column mixes integers and reals and connectorx (which types a column from its values)
+    fails; those columns are read as REAL. Other databases: ``*``."""
+    path = sqlite_path(cx_url)
+    if path is None or not path.exists():
+        return "*"
+    import sqlite3
+
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+        columns = con.execute(f"pragma table_info('{table}')").fetchall()
+    if not columns:
+        return "*"
+    return ", ".join(
+        f'cast("{name}" as real) as "{name}"'
+        if declared.upper().startswith(("NUMERIC", "DECIMAL")) else f'"{name}"'
+        for _, name, declared, *_ in columns
+    )
