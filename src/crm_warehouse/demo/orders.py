@@ -157,7 +157,6 @@ class OrderStream:
         self.signups: dict[int, list[int]] = defaultdict(list)  # signup day -> first-order days
         self.waiting: dict[int, list[int]] = defaultdict(list)  # first-order day -> customer ids
         self.select_rng = rng_for(seed, "select")
-        self.people_rng = rng_for(seed, "people")
         self.bracket_queue = self._queue(plan.customers_by_bracket, "brackets")
         self.gender_queue = self._queue(plan.customers_by_gender, "genders")
         cal = plan.calibration

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from crm_warehouse.demo import clock
 from crm_warehouse.demo._random import apportion, apportion_capped, rng_for
@@ -241,7 +241,3 @@ def _fill_populations(plan: Plan) -> None:
     counts = apportion(plan.closed_tickets, [closed_eligible.get(y, 0) for y in plan.years])
     for year, count in zip(plan.years.values(), counts, strict=True):
         year.closed_tickets = min(count, year.closed_eligible)
-
-
-def period_days(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=i) for i in range((end - start).days + 1)]

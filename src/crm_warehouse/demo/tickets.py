@@ -52,8 +52,7 @@ PRIORITY_CHOOSER: Chooser[str] = Chooser(
     [p for p, _ in TICKET_PRIORITIES], [w for _, w in TICKET_PRIORITIES]
 )
 USUAL_TYPE = dict(SUBJECT_TYPES)
-SUBJECT_INDEX = {s: i for i, s in enumerate(SUBJECTS)}
-OPEN_RECENT_DAYS = 21  # Open tickets are created in the last three weeks
+OPEN_CREATED_WITHIN_DAYS = 21  # Open tickets are created in the last three weeks
 
 
 @dataclass
@@ -306,7 +305,7 @@ class TicketSpawner:
         self._finish(t, self.subject_chooser.pick(rng), rng)
         if order.open_ticket == "recent" and rng.random() < 0.5:
             t.status = OPEN
-            low = max(order.placed + 600, self.end - OPEN_RECENT_DAYS * clock.DAY)
+            low = max(order.placed + 600, self.end - OPEN_CREATED_WITHIN_DAYS * clock.DAY)
             t.created = clock.safe(rng.randint(min(low, self.end - 60), self.end - 60))
             return t
         t.status = PENDING
