@@ -276,12 +276,12 @@ def _print_status(report: dict[str, Any]) -> None:
     _print_last_steps(report["last_run_steps"])
     _print_sources(report["sources"])
     _print_rows("Failing checks", ("check", "status", "detail"),
-                [(c["check"], c["status"], c["detail"][:100]) for c in report["failing_checks"]],
-                empty="no failing checks")
+                [(c["check"], c["status"], c["detail"][:160]) for c in report["failing_checks"]],
+                empty="none")
     _print_rows("Open incidents", ("since (UTC)", "kind", "subject", "runs", "what"),
-                [(str(i["opened_at"])[:19], i["kind"], i["subject"], str(i["occurrences"]),
-                  f"{i['title']}: {i['message'] or ''}"[:100]) for i in report["incidents"]],
-                empty="no open incidents")
+                [(_when(i["opened_at"]), i["kind"], i["subject"], str(i["occurrences"]),
+                  f"{i['title']}: {i['message'] or ''}"[:160]) for i in report["incidents"]],
+                empty="none")
     if report["alert_failures"]:
         _print_rows("Alert deliveries that failed (24 h)", ("channel", "failures", "last error"),
                     [(a["channel"], str(a["failures"]), a["last_error"] or "")
@@ -289,14 +289,14 @@ def _print_status(report: dict[str, Any]) -> None:
 
 
 def _print_runs(runs: list[dict[str, Any]]) -> None:
-    _print_rows("Recent runs", ("run id", "command", "status", "started (UTC)", "seconds",
-                                "stages", "error"),
-                [(r["run_id"], r["command"], r["status"], str(r["started_at"])[:19],
+    _print_rows("Recent runs", ("run id", "command", "status", "started (UTC)", "s", "stages"),
+                [(r["run_id"], r["command"], r["status"], _when(r["started_at"]),
                   f"{r['seconds'] or 0:.1f}",
-                  " ".join(f"{s['name']}:{s['status']} {s['seconds'] or 0:.1f}s"
-                           for s in r["stages"]),
-                  (r["error"] or "")[:80]) for r in runs],
-                empty="no runs recorded yet")
+                  ", ".join(f"{s['name']} {s['status']} {s['seconds'] or 0:.1f}s"
+                            for s in r["stages"])) for r in runs],
+                empty="none recorded yet")
+    if runs and runs[0]["error"]:
+        console.print(f"last run failed: {runs[0]['error']}", highlight=False, soft_wrap=True)
 
 
 def _print_last_steps(steps: list[dict[str, Any]]) -> None:
@@ -305,24 +305,37 @@ def _print_last_steps(steps: list[dict[str, Any]]) -> None:
     shown += sorted(dbt_steps, key=lambda s: (s["status"] in {"success", "pass"},
                                               -(s["seconds"] or 0)))[:10]
     more = len(dbt_steps) - min(10, len(dbt_steps))
-    _print_rows(f"Steps of the last run{f' (+{more} dbt nodes)' if more else ''}",
-                ("step", "name", "status", "seconds", "rows"),
-                [(s["step"], s["name"], s["status"], f"{s['seconds'] or 0:.2f}",
+    note = f" (failed and slowest dbt nodes; +{more} more)" if more else ""
+    _print_rows(f"Steps of the last run{note}", ("step", "name", "status", "s", "rows"),
+                [(s["step"], _short(s["name"]), s["status"], f"{s['seconds'] or 0:.2f}",
                   "" if s["rows_written"] is None else f"{s['rows_written']:,}") for s in shown])
 
 
 def _print_sources(sources: list[dict[str, Any]]) -> None:
-    _print_rows("Sources", ("source", "table", "rows", "loaded last run", "last synced (UTC)",
-                            "lag (h)", "cursor lag (h)", "freshness"),
-                [(s["source"] or "", s["table"], f"{s['rows']:,}", f"{s['last_run_rows']:,}",
-                  str(s["last_synced_at"] or "")[:19], _hours(s["sync_lag_seconds"]),
-                  _hours(s["cursor_lag_seconds"]), s["freshness_status"] or "")
-                 for s in sources],
+    _print_rows("Sources (lag: now minus newest synced row / newest source cursor)",
+                ("table", "rows", "last run", "lag", "cursor lag", "freshness"),
+                [(s["table"], f"{s['rows']:,}", f"{s['last_run_rows']:,}",
+                  _age(s["sync_lag_seconds"]), _age(s["cursor_lag_seconds"]),
+                  s["freshness_status"] or "") for s in sources],
                 empty="no raw tables yet")
 
 
-def _hours(seconds: float | None) -> str:
-    return "" if seconds is None else f"{seconds / 3600:.1f}"
+def _short(unique_id: str) -> str:
+    parts = unique_id.split(".")
+    dbt_node = len(parts) > 2 and parts[0] in {"model", "test", "seed", "snapshot"}
+    return parts[2] if dbt_node else unique_id
+
+
+def _when(value: Any) -> str:
+    return str(value or "")[5:16]
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h" if seconds < 172800 else f"{seconds / 86400:.1f} d"
 
 
 def _print_rows(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]],
@@ -332,7 +345,7 @@ def _print_rows(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]
         return
     table = Table(title=title, title_justify="left")
     for col in columns:
-        table.add_column(col)
+        table.add_column(col, no_wrap=col in {"run id", "table", "status", "s"})
     for row in rows:
         table.add_row(*row)
     console.print(table)

@@ -99,7 +99,7 @@ def _dbt_checks(steps: list[dict[str, Any]], dbt_log: Any) -> list[Check]:
         failing = step["status"] in FAILED_STATUSES
         if not failing and step["status"] not in _PASSING_DBT:
             continue  # skipped: not looked at
-        short = step["name"].split(".")[-1]
+        short = node_name(step["name"])
         if resource_type in _MODEL_TYPES:
             checks.append(
                 Check(
@@ -122,8 +122,8 @@ def _dbt_checks(steps: list[dict[str, Any]], dbt_log: Any) -> list[Check]:
                     title=f"dbt {resource_type.replace('_', ' ')} {short} failed",
                     location=f"{step['name']} (transform)",
                     message=step["error"] or "",
-                    hint=f"inspect the failing rows with `dbt test --select {short} "
-                    f"--store-failures`, fix the data or the model; dbt log: {dbt_log}",
+                    hint=f"fix the data or the model, then `crm-warehouse transform --select "
+                    f"{short}`; dbt log: {dbt_log}",
                 )
             )
     return checks
@@ -185,15 +185,18 @@ def _publish_checks(run: dict[str, Any], steps: list[dict[str, Any]]) -> list[Ch
         return []
     stages = [s for s in steps if s["step"] == "stage"]
     failed_stage = next((s for s in stages if s["status"] in FAILED_STATUSES), None)
-    failing = run["status"] != "ok"
-    where = failed_stage["name"] if failed_stage else "run"
+    where = failed_stage["name"] if failed_stage else None
+    if where is None:
+        location = "run"
+    else:
+        location = "publish" if where == "publish" else f"{where} (before publish)"
     return [
         Check(
             PUBLISH_BLOCKED,
             "publish",
-            failing,
-            title=f"publish blocked: the run failed at {where}",
-            location=f"{where} (before publish)" if where != "publish" else "publish",
+            run["status"] != "ok",
+            title="publish blocked: the run failed" + (f" at {where}" if where else ""),
+            location=location,
             message=_split_fix(run["error"] or "")[0],
             hint="Power BI keeps the previous export; fix the failure, then `crm-warehouse run`",
         )
@@ -298,6 +301,14 @@ def _describe_change(change: dict[str, Any]) -> str:
         return f"{column} {change['old_type']} -> {change['new_type']}"
     detail = f" ({change['detail']})" if change["detail"] else ""
     return f"{column} {change['change']}{detail}"
+
+
+def node_name(unique_id: str) -> str:
+    """dbt's name for a node: ``test.project.not_null_x.5f3a`` -> ``not_null_x``."""
+    parts = unique_id.split(".")
+    if parts[0] == "unit_test":
+        return ".".join(parts[2:])
+    return parts[2] if len(parts) > 2 else parts[-1]
 
 
 def _split_fix(error: str) -> tuple[str, str]:

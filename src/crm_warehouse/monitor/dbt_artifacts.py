@@ -52,31 +52,31 @@ class FreshnessCheck:
     error: str | None
 
 
-def read_run_results(path: Path) -> list[NodeRun]:
-    document = _load(path)
+def read_run_results(path: Path, *, since: dt.datetime | None = None) -> list[NodeRun]:
+    """The node results in ``path``, unless the file was written before ``since``."""
+    document = _load(path, since)
     if not document:
         return []
-    metadata = document.get("metadata", {})
-    invocation = str(metadata.get("invocation_id") or metadata.get("generated_at") or path)
+    invocation = _invocation(document, path)
     command = (document.get("args") or {}).get("which")
     return [_node_run(invocation, command, item) for item in document.get("results", [])]
 
 
-def read_freshness(path: Path) -> list[FreshnessCheck]:
-    document = _load(path)
+def read_freshness(path: Path, *, since: dt.datetime | None = None) -> list[FreshnessCheck]:
+    """The freshness checks in ``path``, unless the file was written before ``since``."""
+    document = _load(path, since)
     if not document:
         return []
-    metadata = document.get("metadata", {})
-    invocation = str(metadata.get("invocation_id") or metadata.get("generated_at") or path)
+    invocation = _invocation(document, path)
     return [_freshness(invocation, item) for item in document.get("results", [])]
 
 
-def invocation_id(path: Path) -> str | None:
-    document = _load(path)
-    return (document or {}).get("metadata", {}).get("invocation_id")
+def _invocation(document: dict[str, Any], path: Path) -> str:
+    metadata = document.get("metadata", {})
+    return str(metadata.get("invocation_id") or metadata.get("generated_at") or path)
 
 
-def _load(path: Path) -> dict[str, Any] | None:
+def _load(path: Path, since: dt.datetime | None) -> dict[str, Any] | None:
     if not path.exists():
         return None
     try:
@@ -84,7 +84,12 @@ def _load(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError) as exc:
         log.warning("cannot read dbt artifact %s: %s", path, exc)
         return None
-    return document if isinstance(document, dict) else None
+    if not isinstance(document, dict):
+        return None
+    generated = _timestamp(document.get("metadata", {}).get("generated_at"))
+    if since and (generated is None or generated < since):
+        return None  # left by an earlier dbt call
+    return document
 
 
 def _node_run(invocation: str, command: str | None, item: dict[str, Any]) -> NodeRun:

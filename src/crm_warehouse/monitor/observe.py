@@ -1,4 +1,4 @@
-"""After a run is recorded: snapshot raw, evaluate checks into incidents, send alerts, apply the
+"""After a run: record it, snapshot raw, evaluate checks into incidents, send alerts, apply the
 retention, write the Prometheus file and the ops page.
 
 Each part is guarded on its own: a failure is logged and listed in the ``Observation``, never
@@ -15,16 +15,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+import duckdb
+
 from crm_warehouse.config import Settings
 from crm_warehouse.monitor import checks, delivery, incidents, page, prometheus, store
+from crm_warehouse.monitor.alerts import Alert
 from crm_warehouse.monitor.delivery import Attempt
 from crm_warehouse.monitor.incidents import OPENED, Event
 from crm_warehouse.monitor.snapshots import snapshot_tables
+from crm_warehouse.monitor.status import report
 from crm_warehouse.warehouse import connect
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+Record = Callable[[duckdb.DuckDBPyConnection], None]
 
 
 @dataclass
@@ -51,27 +56,36 @@ class Observation:
 
 
 def observe(
-    settings: Settings, run_id: str, *, log_file: Path | None = None, now: dt.datetime | None = None
+    settings: Settings,
+    run_id: str,
+    *,
+    record: Record,
+    log_file: Path | None = None,
+    now: dt.datetime | None = None,
 ) -> Observation:
+    """``record`` writes the run itself; without it nothing else happens."""
     now = now or dt.datetime.now(dt.UTC)
     seen = Observation()
-    planned = _guarded(
-        seen, "evaluate incidents", lambda: _evaluate(settings, run_id, now, log_file, seen), {}
-    )
+    try:
+        with connect(settings) as con:
+            store.migrate(con)
+            record(con)
+            planned = _guarded(
+                seen,
+                "evaluate incidents",
+                lambda: _evaluate(con, settings, run_id, now, log_file, seen),
+                {},
+            )
+    except Exception as exc:
+        log.error("could not record run %s in the warehouse: %s", run_id, exc)
+        seen.problems.append(f"could not record the run: {exc}")
+        return seen
     if planned:
         seen.attempts = _guarded(
             seen, "deliver alerts", lambda: delivery.deliver(settings, planned), []
         )
-        _guarded(seen, "record alert deliveries", lambda: _record(settings, run_id, seen), None)
-    seen.metrics_file = _guarded(
-        seen, "write metrics file", lambda: write_metrics(settings, now), None
-    )
-    seen.ops_page = _guarded(seen, "write ops page", lambda: write_page(settings, now), None)
+    _guarded(seen, "write outputs", lambda: _outputs(settings, run_id, seen, now), None)
     return seen
-
-
-def write_metrics(settings: Settings, now: dt.datetime | None = None) -> Path:
-    return prometheus.write(render_metrics(settings, now), prometheus.metrics_path(settings))
 
 
 def render_metrics(settings: Settings, now: dt.datetime | None = None) -> str:
@@ -80,45 +94,63 @@ def render_metrics(settings: Settings, now: dt.datetime | None = None) -> str:
         return prometheus.render(con, settings, now or dt.datetime.now(dt.UTC))
 
 
-def write_page(settings: Settings, now: dt.datetime | None = None) -> Path:
-    from crm_warehouse.monitor.status import read_status
-
-    report = read_status(settings, last=settings.monitor.history_runs)
-    return page.write(
-        report, settings.resolve(settings.monitor.ops_page), now or dt.datetime.now(dt.UTC)
-    )
-
-
 def _evaluate(
-    settings: Settings, run_id: str, now: dt.datetime, log_file: Path | None, seen: Observation
-) -> dict[str, list[delivery.Alert]]:
-    with connect(settings) as con:
-        store.migrate(con)
-        con.execute("begin")
-        snapshot_tables(con, settings, run_id, now)
-        found = checks.evaluate(con, settings, run_id, now)
-        seen.events = incidents.reconcile(con, found, run_id, now, log_file)
-        dropped = store.prune(con, settings.monitor.retention_days, now)
-        con.execute("commit")
-        if dropped:
-            log.info(
-                "retention: dropped %d run(s) older than %d days",
-                dropped,
-                settings.monitor.retention_days,
-            )
-        for event in seen.events:
-            log.warning(
-                "incident %s: %s (%s)",
-                event.event,
-                event.incident["title"],
-                event.incident["incident_id"],
-            )
-        return delivery.plan(con, settings, seen.events)
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    run_id: str,
+    now: dt.datetime,
+    log_file: Path | None,
+    seen: Observation,
+) -> dict[str, list[Alert]]:
+    con.execute("begin")
+    snapshot_tables(con, settings, run_id, now)
+    seen.events = incidents.reconcile(
+        con, checks.evaluate(con, settings, run_id, now), run_id, now, log_file
+    )
+    dropped = store.prune(con, settings.monitor.retention_days, now)
+    con.execute("commit")
+    if dropped:
+        log.info(
+            "retention: dropped %d run(s) older than %d days",
+            dropped,
+            settings.monitor.retention_days,
+        )
+    for event in seen.events:
+        log.warning(
+            "incident %s: %s (%s)",
+            event.event,
+            event.incident["title"],
+            event.incident["incident_id"],
+        )
+    return delivery.plan(con, settings, seen.events)
 
 
-def _record(settings: Settings, run_id: str, seen: Observation) -> None:
+def _outputs(settings: Settings, run_id: str, seen: Observation, now: dt.datetime) -> None:
     with connect(settings) as con:
-        delivery.record(con, run_id, seen.attempts)
+        _guarded(
+            seen,
+            "record alert deliveries",
+            lambda: delivery.record(con, run_id, seen.attempts),
+            None,
+        )
+        seen.metrics_file = _guarded(
+            seen,
+            "write metrics file",
+            lambda: prometheus.write(
+                prometheus.render(con, settings, now), prometheus.metrics_path(settings)
+            ),
+            None,
+        )
+        seen.ops_page = _guarded(
+            seen,
+            "write ops page",
+            lambda: page.write(
+                report(con, settings, last=settings.monitor.history_runs, now=now),
+                settings.resolve(settings.monitor.ops_page),
+                now,
+            ),
+            None,
+        )
 
 
 def _guarded(seen: Observation, what: str, action: Callable[[], T], default: T) -> T:

@@ -23,7 +23,7 @@ import duckdb
 
 from crm_warehouse.config import Settings
 from crm_warehouse.errors import PipelineError
-from crm_warehouse.monitor import redact, store
+from crm_warehouse.monitor import redact
 from crm_warehouse.monitor.dbt_artifacts import (
     RUN_RESULTS,
     SOURCES,
@@ -33,7 +33,6 @@ from crm_warehouse.monitor.dbt_artifacts import (
     read_run_results,
 )
 from crm_warehouse.warehouse import OPS_SCHEMA as OPS
-from crm_warehouse.warehouse import connect
 
 log = logging.getLogger(__name__)
 
@@ -95,10 +94,17 @@ class RunRecorder:
         """Keep the results of the dbt call that just ran (its artifacts are overwritten by the
         next call)."""
         seen = {n.invocation_id for n in self.dbt_nodes} | {f.invocation_id for f in self.freshness}
+        since = self.started_at
         nodes = [
-            n for n in read_run_results(target_path / RUN_RESULTS) if n.invocation_id not in seen
+            n
+            for n in read_run_results(target_path / RUN_RESULTS, since=since)
+            if n.invocation_id not in seen
         ]
-        checks = [f for f in read_freshness(target_path / SOURCES) if f.invocation_id not in seen]
+        checks = [
+            f
+            for f in read_freshness(target_path / SOURCES, since=since)
+            if f.invocation_id not in seen
+        ]
         self.dbt_nodes.extend(nodes)
         self.freshness.extend(checks)
         log.info(
@@ -106,17 +112,16 @@ class RunRecorder:
         )
 
     def finish(self, status: str, error: str | None = None) -> None:
-        finished = _now()
-        try:
-            with connect(self.settings) as con:
-                store.migrate(con)
-                self.save(con, status, error, finished)
-        except Exception as exc:
-            log.error("could not record run %s in the warehouse: %s", self.run_id, exc)
-            return
+        """Record the run, then watch it (alerts, metrics, ops page); never raises."""
         from crm_warehouse.monitor.observe import observe
 
-        self.monitoring = observe(self.settings, self.run_id, log_file=self.log_file)
+        finished = _now()
+        self.monitoring = observe(
+            self.settings,
+            self.run_id,
+            record=lambda con: self.save(con, status, error, finished),
+            log_file=self.log_file,
+        )
 
     def save(
         self, con: duckdb.DuckDBPyConnection, status: str, error: str | None, finished: dt.datetime

@@ -28,49 +28,56 @@ def read_status(settings: Settings, *, last: int = 10) -> dict[str, Any]:
             f"no warehouse at {settings.duckdb_path}",
             fix="run `crm-warehouse run` (or `make demo`) first",
         )
-    now = dt.datetime.now(dt.UTC)
     with connect(settings) as con:
         store.migrate(con)
-        runs = _runs(con, last)
-        last_run = runs[0]["run_id"] if runs else None
-        steps = _steps(con, last_run)
-        return {
-            "generated_at": now,
-            "runs": runs,
-            "last_run_steps": steps,
-            "sources": _sources(con, settings, last_run, now),
-            "failures": [s for s in steps if s["status"] in FAILED_STATUSES],
-            "failing_checks": _failing_checks(con, steps),
-            "incidents": rows(
-                con, f"select * from {OPS}.incidents where status = 'open' order by opened_at"
-            ),
-            "recent_incidents": rows(
-                con, f"select * from {OPS}.incidents order by opened_at desc limit 20"
-            ),
-            "alert_failures": rows(
-                con,
-                f"select channel, channel_kind, count(*) as failures, "
-                f"max(attempted_at) as last_failure_at, arg_max(error, attempted_at) "
-                f"as last_error from {OPS}.alert_deliveries where status = 'failed' "
-                f"and attempted_at >= ? group by all order by channel",
-                [now - dt.timedelta(days=1)],
-            ),
-            "slowest_models": rows(
-                con,
-                f"select * from {OPS}.mtr_slowest_models "
-                f"where slowness_rank <= ? order by slowness_rank",
-                [settings.monitor.slowest_models],
-            ),
-            "row_volume": rows(
-                con,
-                f"select * from {OPS}.mtr_row_volume_daily where "
-                f"load_date >= ? order by load_date, table_name",
-                [(now - dt.timedelta(days=14)).date()],
-            ),
-            "failed_jobs": rows(
-                con, f"select * from {OPS}.mtr_failed_jobs_daily order by run_date desc limit 14"
-            ),
-        }
+        return report(con, settings, last=last)
+
+
+def report(
+    con: duckdb.DuckDBPyConnection, settings: Settings, *, last: int, now: dt.datetime | None = None
+) -> dict[str, Any]:
+    """Everything `status` and the ops page show, read on ``con`` (ops tables migrated)."""
+    now = now or dt.datetime.now(dt.UTC)
+    runs = _runs(con, last)
+    last_run = runs[0]["run_id"] if runs else None
+    steps = _steps(con, last_run)
+    return {
+        "generated_at": now,
+        "runs": runs,
+        "last_run_steps": steps,
+        "sources": _sources(con, settings, last_run, now),
+        "failures": [s for s in steps if s["status"] in FAILED_STATUSES],
+        "failing_checks": _failing_checks(con, steps),
+        "incidents": rows(
+            con, f"select * from {OPS}.incidents where status = 'open' order by opened_at"
+        ),
+        "recent_incidents": rows(
+            con, f"select * from {OPS}.incidents order by opened_at desc limit 20"
+        ),
+        "alert_failures": rows(
+            con,
+            f"select channel, channel_kind, count(*) as failures, "
+            f"max(attempted_at) as last_failure_at, arg_max(error, attempted_at) "
+            f"as last_error from {OPS}.alert_deliveries where status = 'failed' "
+            f"and attempted_at >= ? group by all order by channel",
+            [now - dt.timedelta(days=1)],
+        ),
+        "slowest_models": rows(
+            con,
+            f"select * from {OPS}.mtr_slowest_models "
+            f"where slowness_rank <= ? order by slowness_rank",
+            [settings.monitor.slowest_models],
+        ),
+        "row_volume": rows(
+            con,
+            f"select * from {OPS}.mtr_row_volume_daily where "
+            f"load_date >= ? order by load_date, table_name",
+            [(now - dt.timedelta(days=14)).date()],
+        ),
+        "failed_jobs": rows(
+            con, f"select * from {OPS}.mtr_failed_jobs_daily order by run_date desc limit 14"
+        ),
+    }
 
 
 def _runs(con: duckdb.DuckDBPyConnection, last: int) -> list[dict[str, Any]]:
@@ -146,12 +153,12 @@ def _sources(
 def _failing_checks(
     con: duckdb.DuckDBPyConnection, steps: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Failed steps and tests of the last run, and every source whose latest freshness check
-    did not pass."""
+    """Failed steps and tests of the last run (stages aside: they repeat their step's error),
+    and every source whose latest freshness check did not pass."""
     failing = [
         {"check": f"{s['step']}: {s['name']}", "status": s["status"], "detail": s["error"] or ""}
         for s in steps
-        if s["status"] in FAILED_STATUSES
+        if s["status"] in FAILED_STATUSES and s["step"] not in {"stage", "freshness"}
     ]
     failing += [
         {
