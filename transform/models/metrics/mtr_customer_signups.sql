@@ -72,7 +72,7 @@ buyers_per_month as (
 months as (
 
     select month_start_date from signups_per_month
-    union
+    union distinct
     select month_start_date from buyers_per_month
 
 ),
