@@ -16,6 +16,7 @@ from crm_warehouse.config import Settings, load_settings
 from crm_warehouse.errors import ConfigError, PipelineError
 from crm_warehouse.monitor import RunRecorder
 from crm_warehouse.monitor.runs import describe
+from crm_warehouse.monitor.store import FAILED_STATUSES
 from crm_warehouse.runner import Progress, RunOutcome, finish
 
 app = typer.Typer(
@@ -300,9 +301,10 @@ def _print_runs(runs: list[dict[str, Any]]) -> None:
 
 
 def _print_last_steps(steps: list[dict[str, Any]]) -> None:
-    dbt_steps = [s for s in steps if s["step"] in {"transform", "freshness"}]
-    shown = [s for s in steps if s not in dbt_steps]
-    shown += sorted(dbt_steps, key=lambda s: (s["status"] in {"success", "pass"},
+    dbt_steps = [s for s in steps
+                 if s["step"] in {"transform", "freshness"} and s["status"] != "no-op"]
+    shown = [s for s in steps if s["step"] not in {"transform", "freshness"}]
+    shown += sorted(dbt_steps, key=lambda s: (s["status"] not in FAILED_STATUSES,
                                               -(s["seconds"] or 0)))[:10]
     more = len(dbt_steps) - min(10, len(dbt_steps))
     note = f" (failed and slowest dbt nodes; +{more} more)" if more else ""
@@ -321,9 +323,12 @@ def _print_sources(sources: list[dict[str, Any]]) -> None:
 
 
 def _short(unique_id: str) -> str:
+    """dbt's unique id without the project (and a test's hash)."""
     parts = unique_id.split(".")
-    dbt_node = len(parts) > 2 and parts[0] in {"model", "test", "seed", "snapshot"}
-    return parts[2] if dbt_node else unique_id
+    if len(parts) < 3 or parts[0] not in {"model", "test", "seed", "snapshot", "unit_test",
+                                          "source"}:
+        return unique_id
+    return parts[2] if parts[0] == "test" else ".".join(parts[2:])
 
 
 def _when(value: Any) -> str:
