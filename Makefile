@@ -10,7 +10,7 @@ export RUNTIME__DLTHUB_TELEMETRY := false
 export DO_NOT_TRACK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv demo run test lint bench clean
+.PHONY: help venv tools chromium demo run test lint bench clean
 
 help: ## Show this help
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
@@ -25,13 +25,23 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 venv: $(VENV)/.installed ## Create .venv from the locked dependencies
 
+NODE_TOOLS := tools/node
+$(NODE_TOOLS)/node_modules/.installed: $(NODE_TOOLS)/package.json $(NODE_TOOLS)/package-lock.json
+	cd $(NODE_TOOLS) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+tools: $(NODE_TOOLS)/node_modules/.installed ## Node validators of the Power BI project (M parser, PBIR CLI)
+
+chromium: ## Headless Chromium for the dashboard tests and screenshots (Debian package, once)
+	@[ -x /usr/bin/chromium ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
 demo: venv ## Generate the demo sources (once), ingest, build, test and publish
 	$(BIN)/crm-warehouse demo
 
 run: venv ## Ingest -> transform -> publish against the configured sources
 	$(BIN)/crm-warehouse run
 
-test: venv ## Run the whole test suite
+test: venv tools chromium ## Run the whole test suite
 	$(BIN)/pytest
 
 lint: venv ## ruff on the package and tests
