@@ -131,8 +131,10 @@ class _Controller:
     shares: list[float]
     assigned: list[int] = field(default_factory=lambda: [0, 0, 0])
 
-    def pick(self, value: int, available: list[bool]) -> int:
-        total = sum(self.assigned) + value
+    def pick(self, available: list[bool]) -> int:
+        """The bracket furthest below its share. The order's own value is left out on purpose:
+        weighing it in would send the big orders to the largest bracket (an AOV artefact)."""
+        total = sum(self.assigned)
         best, best_gap = -1, 0.0
         for b, share in enumerate(self.shares):
             gap = share * total - self.assigned[b]
@@ -357,7 +359,7 @@ class OrderStream:
     def _returning_customer(self, order: Order, rng: random.Random) -> int:
         available = [len(pool) > 0 for pool in self.pools]
         if order.status == REVENUE:
-            bracket = self.controller.pick(order.value, available)
+            bracket = self.controller.pick(available)
             self.controller.record(bracket, order.value)
         else:
             shares = [
