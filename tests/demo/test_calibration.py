@@ -294,6 +294,33 @@ def test_durations_are_the_same_in_utc(closed: list[dict[str, str]]) -> None:
     assert timedelta(0) < naive
 
 
+def test_no_database_timestamp_in_a_missing_or_repeated_hour(demo1: Sources) -> None:
+    change_days = []
+    day = datetime(2018, 1, 1)
+    while day.year < 2023:
+        if (
+            day.replace(tzinfo=LONDON).utcoffset()
+            != (day + timedelta(hours=3)).replace(tzinfo=LONDON).utcoffset()
+        ):
+            change_days.append(day.date().isoformat())
+        day += timedelta(days=1)
+    assert len(change_days) == 10
+    columns = {
+        "customers": ("created_at", "updated_at"),
+        "products": ("created_at", "updated_at"),
+        "orders": ("ordered_at", "updated_at"),
+        "order_items": ("created_at",),
+    }
+    for table, cols in columns.items():
+        for col in cols:
+            bad = demo1.scalar(
+                f"SELECT count(*) FROM {table} WHERE substr({col}, 12, 2) = '01' AND "
+                f"substr({col}, 1, 10) IN ({', '.join('?' * len(change_days))})",
+                tuple(change_days),
+            )
+            assert bad == 0, (table, col)
+
+
 def test_ticket_people_and_products_match_the_crm(
     demo1: Sources, tickets: dict[int, dict[str, str]]
 ) -> None:

@@ -278,7 +278,7 @@ def _new_customer(db: _DbState, day: _Day, created: int) -> int:
     email = customer_email(
         first, last, db.max_customer, EMAIL_DOMAINS[rng.randrange(len(EMAIL_DOMAINS))]
     )
-    created_text = clock.ts_text(clock.safe(created))
+    created_text = clock.ts_text(clock.safe_earlier(created))
     day.new_customers.append(
         (
             db.max_customer,

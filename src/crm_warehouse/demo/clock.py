@@ -51,6 +51,14 @@ def safe(ts: int) -> int:
     return ts
 
 
+def safe_earlier(ts: int) -> int:
+    """Like ``safe`` but moves back (to 00:59:59): for times that must stay before another."""
+    day, second = divmod(ts, DAY)
+    if day in CLOCK_CHANGE_DAYS and HOUR <= second < 2 * HOUR:
+        return day * DAY + HOUR - 1
+    return ts
+
+
 def crosses_clock_change(start: int, end: int) -> bool:
     """True if [start, end] touches the 01:00-02:00 hour of a clock-change day."""
     for day in range(start // DAY, end // DAY + 1):

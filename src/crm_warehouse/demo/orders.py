@@ -310,7 +310,7 @@ class OrderStream:
         pending: list[tuple[int, int, Order | None]] = []  # (created_at, first day, order)
         for order in same_day_orders:
             created = max(base, order.placed - rng.randint(60, 1800))
-            pending.append((clock.safe(created), day, order))
+            pending.append((clock.safe_earlier(created), day, order))
         for first_day in (f for f in first_days if f != day):
             created = clock.safe(
                 base + HOUR_CHOOSER.pick(rng) * clock.HOUR + rng.randrange(clock.HOUR)
