@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -90,7 +91,7 @@ def _source_checks(settings: Settings, steps: list[dict[str, Any]]) -> list[Chec
     return checks
 
 
-def _dbt_checks(steps: list[dict[str, Any]], dbt_log: Any) -> list[Check]:
+def _dbt_checks(steps: list[dict[str, Any]], dbt_log: Path) -> list[Check]:
     checks = []
     for step in steps:
         if step["step"] != "transform":

@@ -120,13 +120,15 @@ def _refused_before(con: duckdb.DuckDBPyConnection, channel: str, max_attempts: 
 
 
 def _as_step(channel: str, attempts: list[Attempt]) -> StepRecord:
+    """One ``alert`` step per channel; its rows are the alerts delivered."""
     failed = [a for a in attempts if a.status == "failed"]
+    message_seconds = {a.at: a.seconds for a in attempts}  # a digest's alerts share one message
     return StepRecord(
         "alert",
         channel,
         "failed" if failed else "ok",
         attempts[0].at,
-        sum({a.at: a.seconds for a in attempts}.values()),
+        sum(message_seconds.values()),
         rows_written=len(attempts) - len(failed),
         error=f"{len(failed)} alert(s) not delivered: {failed[0].error}" if failed else None,
     )

@@ -70,11 +70,12 @@ def observe(
         with connect(settings) as con:
             store.migrate(con)
             record(con)
+            no_alerts: dict[str, list[Alert]] = {}
             planned = _guarded(
                 seen,
                 "evaluate incidents",
                 lambda: _evaluate(con, settings, run_id, now, log_file, seen),
-                {},
+                no_alerts,
             )
     except Exception as exc:
         log.error("could not record run %s in the warehouse: %s", run_id, exc)
@@ -136,7 +137,7 @@ def _outputs(settings: Settings, run_id: str, seen: Observation, now: dt.datetim
         seen.metrics_file = _guarded(
             seen,
             "write metrics file",
-            lambda: prometheus.write(
+            lambda: prometheus.write_atomically(
                 prometheus.render(con, settings, now), prometheus.metrics_path(settings)
             ),
             None,

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from crm_warehouse.monitor.prometheus import write_atomically
 from crm_warehouse.monitor.redact import redact
 
 _CSS = """
@@ -24,11 +25,7 @@ th{background:#f5f6fa;font-weight:600}td.n{text-align:right;font-variant-numeric
 
 
 def write(report: dict[str, Any], path: Path, now: dt.datetime) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(render(report, now), encoding="utf-8")
-    temporary.replace(path)
-    return path
+    return write_atomically(render(report, now), path)
 
 
 def render(report: dict[str, Any], now: dt.datetime) -> str:

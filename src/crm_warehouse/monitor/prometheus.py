@@ -49,11 +49,11 @@ def render(con: duckdb.DuckDBPyConnection, settings: Settings, now: dt.datetime)
     return "".join(_format(f) for f in families) + "# EOF\n"
 
 
-def write(text: str, path: Path) -> Path:
-    """Replace the file atomically, so a scraper never reads half of it."""
+def write_atomically(text: str, path: Path) -> Path:
+    """Replace the file in one step, so a scraper or a browser never reads half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text)
+    temporary.write_text(text, encoding="utf-8")
     temporary.replace(path)
     return path
 

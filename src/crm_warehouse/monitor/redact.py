@@ -37,15 +37,10 @@ _SECRET_QUERY_KEYS = (
     "token",
 )
 _PATTERNS = (
-    (re.compile(r"(?P<keep>\b[a-z][a-z0-9+.\-]*://[^/\s:@]*:)[^@\s/]+(?=@)", re.I), MASK),
-    (re.compile(rf"(?P<keep>[?&;](?:{'|'.join(_SECRET_QUERY_KEYS)})=)[^&\s\"'#]+", re.I), MASK),
-    (re.compile(r"(?P<keep>\bbearer\s+)[a-z0-9._~+/=\-]+", re.I), MASK),
-    (
-        re.compile(
-            r"(?P<keep>hooks\.slack\.com/(?:services|workflows|triggers)/)[^\s\"'<>]+", re.I
-        ),
-        MASK,
-    ),
+    re.compile(r"(?P<keep>\b[a-z][a-z0-9+.\-]*://[^/\s:@]*:)[^@\s/]+(?=@)", re.I),
+    re.compile(rf"(?P<keep>[?&;](?:{'|'.join(_SECRET_QUERY_KEYS)})=)[^&\s\"'#]+", re.I),
+    re.compile(r"(?P<keep>\bbearer\s+)[a-z0-9._~+/=\-]+", re.I),
+    re.compile(r"(?P<keep>hooks\.slack\.com/(?:services|workflows|triggers)/)[^\s\"'<>]+", re.I),
 )
 
 _lock = threading.Lock()
@@ -72,8 +67,8 @@ def redact(text: str) -> str:
     for secret in sorted(_secrets, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)
-    for pattern, mask in _PATTERNS:
-        text = pattern.sub(lambda m, mask=mask: m.group("keep") + mask, text)
+    for pattern in _PATTERNS:
+        text = pattern.sub(rf"\g<keep>{MASK}", text)
     return text
 
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import duckdb
 
@@ -33,6 +33,9 @@ from crm_warehouse.monitor.dbt_artifacts import (
     read_run_results,
 )
 from crm_warehouse.warehouse import OPS_SCHEMA as OPS
+
+if TYPE_CHECKING:
+    from crm_warehouse.monitor.observe import Observation
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +84,7 @@ class RunRecorder:
     log_file: Path | None = None
     dbt_nodes: list[NodeRun] = field(default_factory=list)
     freshness: list[FreshnessCheck] = field(default_factory=list)
-    monitoring: Any = None  # what the post-run monitoring did (monitor.observe.Observation)
+    monitoring: Observation | None = None  # what the post-run monitoring did
 
     def __post_init__(self) -> None:
         redact.register_settings(self.settings)
