@@ -160,7 +160,14 @@ class Settings(BaseSettings):
 
     @property
     def dbt_project_path(self) -> Path:
-        return self.resolve(self.transform.project_dir)
+        """The dbt project; a relative path that does not exist beside the config falls back
+        to the project shipped with this checkout (``<repo>/transform``)."""
+        path = self.resolve(self.transform.project_dir)
+        if not path.exists() and not self.transform.project_dir.is_absolute():
+            shipped = Path(__file__).resolve().parents[2] / self.transform.project_dir
+            if (shipped / "dbt_project.yml").exists():
+                return shipped
+        return path
 
     @property
     def export_path(self) -> Path:
