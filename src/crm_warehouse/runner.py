@@ -20,6 +20,7 @@ from crm_warehouse.monitor.runs import StepRecord, stage
 from crm_warehouse.publish import ExportedTable, export_metric_tables
 from crm_warehouse.publish.docs import copy_dbt_docs
 from crm_warehouse.publish.figures import Figure, key_figures
+from crm_warehouse.publish.powerbi.run import generate_all
 from crm_warehouse.transform import Dbt, TransformResult
 from crm_warehouse.warehouse import connect
 
@@ -110,6 +111,7 @@ def step_publish(
     with connect(settings) as con:
         exported = export_metric_tables(con, settings.export_path, run_id=recorder.run_id)
         figures = key_figures(con)
+        generated = generate_all(settings, con, progress.say)
     for table in exported:
         recorder.add(StepRecord("publish", table.name, "ok", started,
                                 time.perf_counter() - clock, rows_written=table.rows))
@@ -117,6 +119,8 @@ def step_publish(
         progress.say(f"publish: dbt docs generate -> {settings.docs_path}")
         copy_dbt_docs(dbt.docs_generate(), settings.docs_path)
     recorder.summary["published_tables"] = len(exported)
+    recorder.summary["powerbi"] = {"row_tables": generated.row_tables,
+                                   "screenshots": len(generated.screenshots)}
     return exported, figures
 
 
