@@ -254,3 +254,30 @@ def _history(settings, table: str, source: str, daily_rows: list[int]) -> None:
                 StepRecord("ingest", table, "ok", started, 1.0, rows_written=rows, source=source)
             )
             recorder.save(con, "ok", None, started + dt.timedelta(seconds=2))
+
+
+def test_failed_quality_gate_alerts_and_names_the_gate(project, http_receiver):
+    settings = project(channels_toml(http_receiver))
+    for status in ("failed", "failed", "ok"):
+        recorder = RunRecorder(settings, "run")
+        recorder.add(StepRecord("stage", "gate", status))
+        recorder.add(
+            StepRecord(
+                "gate",
+                "null_ratio.customers.email",
+                status,
+                error="3.2% of customers.email are null (limit 1%) - fix: check the CRM export"
+                if status == "failed"
+                else None,
+            )
+        )
+        recorder.finish(status)
+
+    alerts = [r.json for r in http_receiver.to("/hook")]
+    gate = [a for a in alerts if a["kind"] == "gate_failed"]
+    assert [a["status"] for a in gate] == ["failing", "recovered"]
+    assert gate[0]["location"] == "gate null_ratio.customers.email"
+    assert gate[0]["message"] == "3.2% of customers.email are null (limit 1%)"
+    assert gate[0]["hint"] == "check the CRM export"
+    blocked = next(a for a in alerts if a["kind"] == "publish_blocked")
+    assert blocked["title"] == "publish blocked: the run failed at gate"

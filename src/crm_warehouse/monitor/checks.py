@@ -27,6 +27,7 @@ PUBLISH_BLOCKED = "publish_blocked"
 FRESHNESS_BREACH = "freshness_breach"
 VOLUME_ANOMALY = "volume_anomaly"
 SCHEMA_CHANGE = "schema_change"
+GATE_FAILED = "gate_failed"
 
 PUBLISHING_COMMANDS = frozenset({"run", "demo", "publish"})
 _PASSING_DBT = frozenset({"success", "pass", "warn"})
@@ -56,6 +57,7 @@ def evaluate(
     dbt_log = settings.data_path / "logs" / "dbt" / "dbt.log"
     return [
         *_source_checks(settings, steps),
+        *_gate_checks(steps),
         *_dbt_checks(steps, dbt_log),
         *_freshness_checks(con, settings, run_id, steps),
         *_publish_checks(run[0], steps),
@@ -89,6 +91,24 @@ def _source_checks(settings: Settings, steps: list[dict[str, Any]]) -> list[Chec
             )
         )
     return checks
+
+
+def _gate_checks(steps: list[dict[str, Any]]) -> list[Check]:
+    """Quality gates record one ``gate`` step each (status ok / warn / failed)."""
+    return [
+        Check(
+            GATE_FAILED,
+            step["name"],
+            step["status"] in FAILED_STATUSES,
+            title=f"quality gate {step['name']} failed",
+            location=f"gate {step['name']}",
+            message=_split_fix(step["error"] or "")[0],
+            hint=_split_fix(step["error"] or "")[1]
+            or "see `crm-warehouse status`; the gate's thresholds are in the config",
+        )
+        for step in steps
+        if step["step"] == "gate" and step["status"] != "skipped"
+    ]
 
 
 def _dbt_checks(steps: list[dict[str, Any]], dbt_log: Path) -> list[Check]:
