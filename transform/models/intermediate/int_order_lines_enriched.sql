@@ -27,7 +27,7 @@ orders as (
 
 ),
 
-enriched as (
+final as (
 
     select
         order_items.order_item_id,
@@ -54,4 +54,4 @@ enriched as (
 
 )
 
-select * from enriched
+select * from final
