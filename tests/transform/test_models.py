@@ -10,14 +10,17 @@ from tests.transform.conftest import DbtWarehouse
 UTC = dt.UTC
 
 
-def test_layers_build_into_exactly_the_named_schemas(built_warehouse: DbtWarehouse) -> None:
+def test_layers_build_into_their_own_named_schemas(built_warehouse: DbtWarehouse) -> None:
     schemas = {
         row[0]
         for row in built_warehouse.query(
             "select distinct table_schema from information_schema.tables"
         )
     }
-    assert schemas == {"raw", "staging", "marts", "analytics", "snapshots", "reference"}
+    assert {"raw", "staging", "marts", "analytics", "snapshots", "reference"} <= schemas
+    # generate_schema_name uses the layer name as is: nothing lands in the target schema
+    assert "main" not in schemas
+    assert not any(schema.startswith("main_") for schema in schemas)
 
 
 def test_staging_keeps_the_latest_version_of_each_key(built_warehouse: DbtWarehouse) -> None:
