@@ -23,7 +23,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 
 def _complete(folder: Path) -> bool:
     return (folder / "powerbi" / "CRM-Warehouse.pbip").exists() and (
-        folder / "site" / "dashboard" / "index.html").exists()
+        folder / "site" / "dashboard" / "index.html"
+    ).exists()
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +49,9 @@ def require_tool(available: bool, reason: str) -> None:
 @pytest.fixture(scope="session")
 def node() -> str:
     binary = shutil.which("node")
-    require_tool(bool(binary) and (NODE_TOOLS / "node_modules").is_dir(),
-                 "node or tools/node/node_modules missing (run `make tools`)")
+    require_tool(
+        bool(binary) and (NODE_TOOLS / "node_modules").is_dir(),
+        "node or tools/node/node_modules missing (run `make tools`)",
+    )
     assert binary
     return binary

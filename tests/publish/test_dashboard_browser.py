@@ -46,8 +46,9 @@ def published(built, table: str, where: str = "") -> list[dict]:
 def open_tab(browser: Browser, built, key: str) -> tuple[Page, list[str]]:
     tab = browser.new_page(viewport={"width": 1440, "height": 1000})
     errors: list[str] = []
-    tab.on("console", lambda message: errors.append(message.text)
-           if message.type == "error" else None)
+    tab.on(
+        "console", lambda message: errors.append(message.text) if message.type == "error" else None
+    )
     tab.on("pageerror", lambda error: errors.append(str(error)))
     tab.goto((built.folder / "site" / "dashboard" / f"{key}.html").as_uri())
     tab.wait_for_function("window.CRM_READY === true", timeout=60_000)
@@ -56,7 +57,8 @@ def open_tab(browser: Browser, built, key: str) -> tuple[Page, list[str]]:
 
 def cards(tab: Page) -> dict[str, float]:
     values = tab.eval_on_selector_all(
-        ".card", "els => els.map(e => [e.dataset.metric, e.dataset.value])")
+        ".card", "els => els.map(e => [e.dataset.metric, e.dataset.value])"
+    )
     return {metric: float(value) for metric, value in values}
 
 
@@ -81,8 +83,7 @@ def test_kpis_shown_equal_the_metric_tables(browser, built, recompute):
     for key in ("revenue", "customers", "support"):
         tab, _ = open_tab(browser, built, key)
         for metric, shown in cards(tab).items():
-            cert = [c for c in SPEC.metric(metric).certified_in
-                    if c.model == "mtr_kpi_summary"]
+            cert = [c for c in SPEC.metric(metric).certified_in if c.model == "mtr_kpi_summary"]
             if cert:
                 assert shown == pytest.approx(float(kpi[cert[0].column]), abs=0.006), metric
                 checked += 1
@@ -92,8 +93,7 @@ def test_kpis_shown_equal_the_metric_tables(browser, built, recompute):
     assert checked == 11
 
 
-def test_weekly_ops_kpis_equal_the_recomputation_over_the_last_26_weeks(browser, built,
-                                                                       recompute):
+def test_weekly_ops_kpis_equal_the_recomputation_over_the_last_26_weeks(browser, built, recompute):
     ((last,),) = duckdb.sql(
         f"select max(created_date) from '{built.folder / 'powerbi' / 'fct_tickets.parquet'}'"
     ).fetchall()
@@ -141,7 +141,8 @@ def test_filters_recompute_the_kpis(browser, built):
     (phone,) = published(built, "mtr_support_performance", "where ticket_channel = 'Phone'")
     shown = cards(tab)
     assert shown["avg_first_response_hours"] == pytest.approx(
-        float(phone["mean_first_response_hours"]), abs=1e-4)
+        float(phone["mean_first_response_hours"]), abs=1e-4
+    )
     assert shown["csat_positive_pct"] == pytest.approx(float(phone["csat_positive_pct"]), abs=1e-4)
     assert errors + more == []
     tab.close()
@@ -155,5 +156,10 @@ def test_publish_wrote_a_screenshot_of_each_tab(built):
         assert int.from_bytes(data[16:20], "big") == 1440  # the viewport width
         assert len(data) > 50_000, path.name  # charts drawn, not a blank page
     assert sorted(p.name for p in (built.folder / "screenshots").glob("*.png")) == sorted(
-        ["revenue_product_performance_tab1.png", "customer_insight_segmentation_tab2.png",
-         "support_customer_satisfaction_tab3.png", "weekly_ops_tab4.png"])
+        [
+            "revenue_product_performance_tab1.png",
+            "customer_insight_segmentation_tab2.png",
+            "support_customer_satisfaction_tab3.png",
+            "weekly_ops_tab4.png",
+        ]
+    )

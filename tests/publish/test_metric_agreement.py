@@ -28,12 +28,18 @@ def test_every_measure_has_an_independent_recomputation():
 
 def test_most_metrics_are_certified_by_an_mtr_table():
     uncertified = {m.name for m in SPEC.metrics if not m.certified_in}
-    assert uncertified == {"median_order_value", "p95_order_value", "positive_csat_tickets",
-                           "sla_breached_tickets", "revenue_at_risk"}
+    assert uncertified == {
+        "median_order_value",
+        "p95_order_value",
+        "positive_csat_tickets",
+        "sla_breached_tickets",
+        "revenue_at_risk",
+    }
 
 
-@pytest.mark.parametrize(("metric", "cert"), CERTIFIED,
-                         ids=[f"{m}-{c.model}.{c.column}" for m, c in CERTIFIED])
+@pytest.mark.parametrize(
+    ("metric", "cert"), CERTIFIED, ids=[f"{m}-{c.model}.{c.column}" for m, c in CERTIFIED]
+)
 def test_certified_mtr_column_equals_the_recomputed_measure(built, recompute, metric, cert):
     path = built.folder / "powerbi" / f"{cert.model}.parquet"
     key = cert.by or "'All'"
@@ -55,5 +61,6 @@ def test_new_customers_over_a_year_are_the_sum_of_its_months(built, recompute):
     """A year's new customers are the months' new customers summed (first orders are unique)."""
     path = built.folder / "powerbi" / "mtr_customer_signups.parquet"
     ((monthly,),) = duckdb.sql(
-        f"select sum(new_customers) from '{path}' where calendar_year = 2021").fetchall()
+        f"select sum(new_customers) from '{path}' where calendar_year = 2021"
+    ).fetchall()
     assert recompute.total("new_customers", since="2021-01-01", until="2021-12-31") == monthly

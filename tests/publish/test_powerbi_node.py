@@ -25,8 +25,7 @@ FACTS = DataFacts(dt.date(2019, 1, 1), dt.date(2022, 1, 31), 2021, dt.date(2022,
 
 def m_documents(definition: Path) -> dict[str, str]:
     model = read_semantic_model(definition)
-    documents = {f"expression {name}": obj.default or ""
-                 for name, obj in model.expressions.items()}
+    documents = {f"expression {name}": obj.default or "" for name, obj in model.expressions.items()}
     for name, table in model.tables.items():
         for partition in table.all("partition"):
             documents[f"partition {name}"] = partition.properties["source"]
@@ -34,8 +33,14 @@ def m_documents(definition: Path) -> dict[str, str]:
 
 
 def parse_m(node: str, documents: dict[str, str]) -> dict[str, str | None]:
-    result = subprocess.run([node, str(NODE_TOOLS / "parse-m.mjs")], input=json.dumps(documents),
-                            capture_output=True, text=True, timeout=120, cwd=NODE_TOOLS)
+    result = subprocess.run(
+        [node, str(NODE_TOOLS / "parse-m.mjs")],
+        input=json.dumps(documents),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=NODE_TOOLS,
+    )
     assert result.stdout, result.stderr
     return json.loads(result.stdout)
 
@@ -43,8 +48,9 @@ def parse_m(node: str, documents: dict[str, str]) -> dict[str, str | None]:
 def test_every_m_expression_parses(node, built, tmp_path):
     documents = m_documents(built.folder / "powerbi" / "CRM-Warehouse.SemanticModel" / "definition")
     spec = load_metric_spec(REPO / "transform")
-    write_project(project_files(spec, mcode.Source("bigquery", bigquery_project="p"), FACTS),
-                  tmp_path)
+    write_project(
+        project_files(spec, mcode.Source("bigquery", bigquery_project="p"), FACTS), tmp_path
+    )
     bigquery = m_documents(tmp_path / "CRM-Warehouse.SemanticModel" / "definition")
     documents |= {f"bigquery {name}": text for name, text in bigquery.items()}
     assert len(documents) == 2 * (18 + 1)  # 18 tables and one parameter, in both modes
@@ -58,8 +64,9 @@ def test_the_m_parser_rejects_broken_m(node):
 
 
 def validate(node: str, args: list[str]) -> dict:
-    result = subprocess.run([node, *args], capture_output=True, text=True, timeout=300,
-                            cwd=NODE_TOOLS)
+    result = subprocess.run(
+        [node, *args], capture_output=True, text=True, timeout=300, cwd=NODE_TOOLS
+    )
     envelope = json.loads(result.stdout)
     assert "data" in envelope, envelope
     return envelope["data"]

@@ -47,17 +47,24 @@ def test_project_layout(powerbi):
         assert (definition / name).is_file(), name
     report = powerbi / "CRM-Warehouse.Report" / "definition"
     pages = json.loads((report / "pages" / "pages.json").read_text())
-    titles = [json.loads((report / "pages" / p / "page.json").read_text())["displayName"]
-              for p in pages["pageOrder"]]
-    assert titles == ["Revenue & Product Performance", "Customer Insights & Segmentation",
-                      "Support & Customer Satisfaction", "Weekly Ops"]
-    assert all(list((report / "pages" / p / "visuals").glob("*/visual.json"))
-               for p in pages["pageOrder"])
+    titles = [
+        json.loads((report / "pages" / p / "page.json").read_text())["displayName"]
+        for p in pages["pageOrder"]
+    ]
+    assert titles == [
+        "Revenue & Product Performance",
+        "Customer Insights & Segmentation",
+        "Support & Customer Satisfaction",
+        "Weekly Ops",
+    ]
+    assert all(
+        list((report / "pages" / p / "visuals").glob("*/visual.json")) for p in pages["pageOrder"]
+    )
 
 
 def test_every_json_file_validates_against_microsoft_schemas(powerbi):
     if not SCHEMAS.is_dir():
-        pytest.skip(f"Microsoft's schemas not found at {SCHEMAS} (a copy of shared/ beside the repo)")
+        pytest.skip(f"Microsoft schemas not found at {SCHEMAS} (shared/ beside the repo)")
     results = validate_json(powerbi, SCHEMAS)
     assert len(results) > 50  # pbip, .platform x2, pbir, pbism, report, pages, visuals...
     assert {path: errors for path, errors in results.items() if errors} == {}
@@ -90,8 +97,10 @@ def test_star_schema_date_table_relationships_and_hidden_keys(model):
     date = model.tables["Date"]
     assert date.properties["dataCategory"] == "Time"
     assert model.columns("Date")["Date"].properties.get("isKey") == "true"
-    ends = {(r.properties["fromColumn"], r.properties["toColumn"],
-             r.properties.get("isActive", "true")) for r in model.relationships}
+    ends = {
+        (r.properties["fromColumn"], r.properties["toColumn"], r.properties.get("isActive", "true"))
+        for r in model.relationships
+    }
     assert ("Sales.'Customer Key'", "Customer.'Customer Key'", "true") in ends
     assert ("Tickets.'Created Date'", "Date.Date", "true") in ends
     assert ("Customer.'Signup Date'", "Date.Date", "false") in ends
@@ -117,8 +126,12 @@ def test_partitions_read_the_exported_files_with_their_columns(powerbi, model, s
 
 def test_row_exports_hold_no_pii(powerbi):
     for name in ("dim_customer", "fct_sales", "fct_tickets"):
-        columns = {r[0] for r in duckdb.sql(
-            f"describe select * from '{powerbi / (name + '.parquet')}'").fetchall()}
+        columns = {
+            r[0]
+            for r in duckdb.sql(
+                f"describe select * from '{powerbi / (name + '.parquet')}'"
+            ).fetchall()
+        }
         assert not columns & {"email", "full_name", "customer_email", "customer_name"}
 
 
@@ -127,8 +140,11 @@ def test_generation_is_deterministic(powerbi, spec, tmp_path):
     first, second = project_files(spec, source, FACTS), project_files(spec, source, FACTS)
     assert first == second
     write_project(first, tmp_path)
-    again = {str(p.relative_to(tmp_path)): p.read_bytes()
-             for p in sorted(tmp_path.rglob("*")) if p.is_file()}
+    again = {
+        str(p.relative_to(tmp_path)): p.read_bytes()
+        for p in sorted(tmp_path.rglob("*"))
+        if p.is_file()
+    }
     assert again == {k: v.encode() for k, v in first.items()}
     # The demo's own project was generated the same way: regenerate it byte for byte.
     with duckdb.connect() as con:
@@ -152,6 +168,7 @@ def test_bigquery_target_reads_the_curated_datasets(spec, tmp_path):
         assert "Parquet.Document" not in source and "DataFolder" not in source
         if name != "Date":
             assert "GoogleBigQuery.Database([BillingProject = BigQueryProject])" in source
-    assert 'Kind = "Table"' in model.tables["mtr_kpi_summary"].all("partition")[0].properties[
-        "source"]
+    assert (
+        'Kind = "Table"' in model.tables["mtr_kpi_summary"].all("partition")[0].properties["source"]
+    )
     assert "Value.NativeQuery" in model.tables["Sales"].all("partition")[0].properties["source"]
