@@ -190,12 +190,17 @@ def demo(
         min=0)] = 0,
     generate_only: Annotated[bool, typer.Option(
         "--generate-only", help="Generate or advance the sources, do not run the pipeline.")] = False,
+    source_url: Annotated[str | None, typer.Option(
+        "--source-url", help="Write the demo CRM to this database (e.g. postgresql://...) "
+                             "instead of the configured one, and read it from there.")] = None,
 ) -> None:
     """Generate the demo sources if absent (or advance them), then run the pipeline."""
-    from crm_warehouse.demo.setup import prepare_demo_sources
+    from crm_warehouse.demo.setup import prepare_demo_sources, use_source_url
 
     settings = _settings()
     try:
+        if source_url:
+            settings = use_source_url(settings, source_url)
         message = prepare_demo_sources(
             settings, scale=scale if scale is not None else settings.demo.scale,
             seed=seed if seed is not None else settings.demo.seed, advance_days=advance,

@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -49,6 +57,18 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+SchemaContract = Literal["evolve", "quarantine", "freeze"]
+"""What a source does when its data stops matching raw (docs/sources.md, "Schema drift")."""
+
+
+class ReplicationConfig(_Strict):
+    """Logical replication (pgoutput) used to capture hard deletes on PostgreSQL."""
+
+    slot_name: str | None = Field(default=None, description="default crm_warehouse_<source>")
+    publication: str | None = Field(default=None, description="default crm_warehouse_<source>")
+    max_lag_mb: int = Field(default=1024, ge=1, description="report a slot further behind")
+
+
 class SqlDatabaseSource(_Strict):
     """A relational CRM database read table by table on an ``updated_at`` cursor."""
 
@@ -62,6 +82,10 @@ class SqlDatabaseSource(_Strict):
     lookback_minutes: int = Field(default=120, ge=0)
     timezone: str = "Europe/London"
     batch_size: int = Field(default=500_000, gt=0)
+    backend: Literal["adbc", "connectorx"] = "adbc"
+    deletes: Literal["reconcile", "replication", "none"] = "reconcile"
+    replication: ReplicationConfig = ReplicationConfig()
+    schema_contract: SchemaContract = "quarantine"
 
     _tz = field_validator("timezone")(_check_timezone)
 
@@ -83,11 +107,68 @@ class HelpdeskCsvSource(_Strict):
     feed_dir: Path
     pattern: str = "**/*.csv"
     timezone: str = "Europe/London"
+    schema_contract: SchemaContract = "quarantine"
 
     _tz = field_validator("timezone")(_check_timezone)
 
 
-SourceConfig = Annotated[SqlDatabaseSource | HelpdeskCsvSource, Field(discriminator="kind")]
+MOCK_SCHEME = "mock://"
+
+MARKETING_ENDPOINTS = {
+    "campaigns": ["campaign_id"],
+    "ad_spend": ["campaign_id", "spend_date"],
+    "leads": ["lead_id"],
+}
+
+
+class MarketingApiSource(_Strict):
+    """A marketing tool's REST API: campaigns, daily ad spend, leads (see docs/sources.md).
+
+    ``base_url`` is the API root, or ``mock://<folder>`` to serve the demo's files from a local
+    mock server started for the sync.
+    """
+
+    kind: Literal["marketing_api"]
+    base_url: str
+    token: SecretStr | None = Field(default=None, description="bearer token; secret")
+    endpoints: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in MARKETING_ENDPOINTS.items()},
+        description="endpoint (path under base_url) -> primary key columns",
+    )
+    cursor_field: str = "updated_at"
+    lookback_minutes: int = Field(default=120, ge=0)
+    initial_updated_since: str = "2000-01-01T00:00:00Z"
+    page_size: int = Field(default=200, gt=0, le=10_000)
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=6, ge=1)
+    backoff_seconds: float = Field(default=1.0, ge=0, description="exponential backoff factor")
+    max_retry_delay_seconds: float = Field(default=60.0, ge=0)
+    timezone: str = "UTC"
+    schema_contract: SchemaContract = "quarantine"
+
+    _tz = field_validator("timezone")(_check_timezone)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_or_mock(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://", MOCK_SCHEME)):
+            raise ValueError("must be an http(s):// URL (or mock://<folder> for the demo)")
+        return value
+
+    @model_validator(mode="after")
+    def _token_unless_mock(self) -> MarketingApiSource:
+        if self.token is None and not self.is_mock:
+            raise ValueError("token is required (set it in .secrets.toml or the environment)")
+        return self
+
+    @property
+    def is_mock(self) -> bool:
+        return self.base_url.startswith(MOCK_SCHEME)
+
+
+SourceConfig = Annotated[
+    SqlDatabaseSource | HelpdeskCsvSource | MarketingApiSource, Field(discriminator="kind")
+]
 
 
 class WarehouseConfig(_Strict):

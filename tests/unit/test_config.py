@@ -13,7 +13,7 @@ def test_repository_config_is_valid(tmp_path):
     settings = load_settings(write_config(tmp_path))
     assert settings.warehouse.target == "duckdb"
     assert settings.duckdb_path == tmp_path / "data" / "warehouse.duckdb"
-    assert set(settings.sources) == {"crm", "helpdesk"}
+    assert set(settings.sources) == {"crm", "helpdesk", "marketing"}
     assert settings.sources["crm"].tables["order_items"] == "order_item_id"
 
 

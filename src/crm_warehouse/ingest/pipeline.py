@@ -1,7 +1,9 @@
 """Load every configured source into ``raw`` (append-only), one dlt pipeline per source.
 
 A failing source is reported and recorded; the other sources still load in the same run.
-After each load commits, its rows get ``_ab_synced_at`` = the time dlt recorded the commit.
+After each load commits, its rows get ``_ab_synced_at`` = the time dlt recorded the commit,
+the source's post-commit steps run (confirming a replication slot), and the sync's metadata
+(rows, newest cursor, lag, schema changes) is written to ``ops`` (``sync_log.py``).
 """
 
 from __future__ import annotations
@@ -10,20 +12,34 @@ import datetime as dt
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import dlt
+import pyarrow as pa
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from crm_warehouse.config import HelpdeskCsvSource, Settings, SourceConfig, SqlDatabaseSource
+from crm_warehouse.config import (
+    HelpdeskCsvSource,
+    MarketingApiSource,
+    Settings,
+    SourceConfig,
+    SqlDatabaseSource,
+)
 from crm_warehouse.errors import PipelineError, SourceError
+from crm_warehouse.ingest import sync_log
 from crm_warehouse.sources.crm_database import crm_database
-from crm_warehouse.sources.crm_database.extract import connectorx_url
+from crm_warehouse.sources.crm_database.deletes import DeletePlan
+from crm_warehouse.sources.crm_database.extract import Database, database_url
+from crm_warehouse.sources.crm_database.replication import DeleteStream
 from crm_warehouse.sources.helpdesk_csv import helpdesk_csv
-from crm_warehouse.sources.metadata import SYNCED_AT
-from crm_warehouse.warehouse import RAW_SCHEMA, dlt_destination
+from crm_warehouse.sources.marketing_api import marketing_api
+from crm_warehouse.sources.metadata import DELETES_SUFFIX, EXTRACTED_AT, SYNCED_AT
+from crm_warehouse.sources.sync import SyncReport
+from crm_warehouse.warehouse import RAW_SCHEMA, connect, dlt_destination
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +55,8 @@ class SourceLoad:
     status: str = "ok"  # ok | failed
     rows: dict[str, int] = field(default_factory=dict)  # raw table -> rows appended
     rows_read: int = 0
+    extracted: dict[str, int] = field(default_factory=dict)  # raw table -> rows read
+    warnings: list[str] = field(default_factory=list)
     error: str | None = None
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     seconds: float = 0.0
@@ -75,6 +93,7 @@ def _load_source(
     settings: Settings, name: str, src: SourceConfig, run_id: str, progress: Progress | None
 ) -> SourceLoad:
     result = SourceLoad(source=name, kind=src.kind)
+    sync = SyncReport(name, run_id)
     started = time.perf_counter()
 
     def on_rows(table: str, rows: int) -> None:
@@ -89,42 +108,142 @@ def _load_source(
             dataset_name=RAW_SCHEMA,
             pipelines_dir=str(settings.data_path / "dlt"),
         )
-        source = _dlt_source(settings, name, src, run_id, on_rows)
-        info = pipeline.run(source)
+        with _dlt_source(settings, name, src, pipeline, sync, on_rows) as source:
+            info = pipeline.run(source)
         counts = pipeline.last_trace.last_normalize_info.row_counts if info.loads_ids else {}
-        result.rows = {t: counts.get(t, 0) for t in _raw_tables(name, src)}
+        known = _raw_tables(name, src)
+        extra = sorted(t for t in counts if t not in known and not t.startswith("_dlt"))
+        result.rows = {t: counts.get(t, 0) for t in [*known, *extra]}
         _stamp_synced_at(pipeline, info.loads_ids, list(result.rows))
-    except Exception as exc:  # noqa: BLE001 - reported per source, the run goes on
+        for step in sync.after_commit:
+            step()
+    except Exception as exc:
         error = _user_error(exc)
         if error is None:
             raise
         result.status, result.error = "failed", error.one_line()
         log.error("source %s failed: %s", name, result.error)
     result.seconds = time.perf_counter() - started
+    result.extracted = {t: e.rows_extracted for t, e in sync.tables.items()}
+    result.warnings = list(sync.warnings)
+    for warning in sync.warnings:
+        log.warning("source %s: %s", name, warning)
+    _record(settings, result, sync)
     return result
 
 
+@contextmanager
 def _dlt_source(
-    settings: Settings, name: str, src: SourceConfig, run_id: str, on_rows: Callable[[str, int], None]
-) -> Any:
+    settings: Settings, name: str, src: SourceConfig, pipeline: dlt.Pipeline,
+    sync: SyncReport, on_rows: Callable[[str, int], None],
+) -> Iterator[Any]:
     if isinstance(src, SqlDatabaseSource):
-        return crm_database(
-            name,
-            connectorx_url(src.url.get_secret_value(), root=settings.root),
-            src.tables,
-            cursor_column=src.cursor_column,
-            lookback=dt.timedelta(minutes=src.lookback_minutes),
-            batch_size=src.batch_size,
-            sync_id=run_id,
-            on_rows=on_rows,
+        yield _crm_source(settings, name, src, pipeline, sync, on_rows)
+    elif isinstance(src, MarketingApiSource):
+        with _marketing_endpoint(settings, src) as (base_url, token):
+            yield marketing_api(name, base_url, token, src, sync=sync, on_rows=on_rows)
+    else:
+        assert isinstance(src, HelpdeskCsvSource)
+        yield helpdesk_csv(name, settings.resolve(src.feed_dir), pattern=src.pattern,
+                           on_rows=on_rows, sync=sync)
+
+
+def _crm_source(
+    settings: Settings, name: str, src: SqlDatabaseSource, pipeline: dlt.Pipeline,
+    sync: SyncReport, on_rows: Callable[[str, int], None],
+) -> Any:
+    where = f"source {name!r}"
+    url = database_url(src.url.get_secret_value(), root=settings.root)
+    db = Database(url, backend=src.backend, where=where)
+    plan = DeletePlan(mode=src.deletes)
+    if src.deletes != "none":
+        plan.live_keys, plan.deletes_tables = live_keys(pipeline, name, src.tables)
+    if db.is_postgres:
+        slot = src.replication.slot_name or f"crm_warehouse_{name}"
+        plan.stream = DeleteStream(url, list(src.tables), slot=slot,
+                                   publication=src.replication.publication or slot,
+                                   where=where, max_lag_mb=src.replication.max_lag_mb)
+    elif src.deletes == "replication":
+        raise SourceError("logical replication needs a PostgreSQL source", where=where,
+                          fix="set deletes = 'reconcile' for this source")
+    return crm_database(
+        name, db, src.tables,
+        cursor_column=src.cursor_column,
+        lookback=dt.timedelta(minutes=src.lookback_minutes),
+        batch_size=src.batch_size,
+        timezone=src.timezone,
+        schema_contract=src.schema_contract,
+        deletes=plan,
+        sync=sync,
+        on_rows=on_rows,
+    )
+
+
+@contextmanager
+def _marketing_endpoint(
+    settings: Settings, src: MarketingApiSource
+) -> Iterator[tuple[str, str]]:
+    """The API root and token; a ``mock://`` source gets the demo's mock server for the sync."""
+    if not src.is_mock:
+        assert src.token is not None
+        yield src.base_url, src.token.get_secret_value()
+        return
+    from crm_warehouse.demo.marketing.server import serve_folder
+
+    folder = settings.resolve(Path(src.base_url.removeprefix("mock://")))
+    with serve_folder(folder) as server:
+        yield server.base_url, server.token
+
+
+def live_keys(
+    pipeline: dlt.Pipeline, source: str, tables: dict[str, str]
+) -> tuple[dict[str, pa.Array], set[str]]:
+    """Per source table, the primary keys whose newest version in raw is newer than their
+    newest recorded delete; and the tables whose ``_deletes`` table exists."""
+    found: dict[str, pa.Array] = {}
+    with_deletes: set[str] = set()
+    try:
+        with pipeline.sql_client() as client:
+            if not client.has_dataset():
+                return found, with_deletes
+            for table, key in tables.items():
+                raw_table = f"{source}_{table}"
+                if not _has_table(client, raw_table):
+                    continue
+                has_deletes = _has_table(client, raw_table + DELETES_SUFFIX)
+                if has_deletes:
+                    with_deletes.add(table)
+                found[table] = _live(client, raw_table, key, has_deletes)
+    except PipelineError:
+        raise
+    except Exception as exc:
+        log.debug("no live keys for %s: %s", source, exc)
+    return found, with_deletes
+
+
+def _live(client: Any, raw_table: str, key: str, has_deletes: bool) -> pa.Array:
+    versions = client.make_qualified_table_name(raw_table)
+    sql = f"select {key}, max({EXTRACTED_AT}) as seen_at from {versions} group by {key}"
+    if has_deletes:
+        deletes = client.make_qualified_table_name(raw_table + DELETES_SUFFIX)
+        sql = (
+            f"select kept.{key} from ({sql}) as kept left join (select {key}, "
+            f"max({EXTRACTED_AT}) as deleted_seen_at from {deletes} group by {key}) as gone "
+            f"on gone.{key} = kept.{key} "
+            f"where gone.deleted_seen_at is null or gone.deleted_seen_at < kept.seen_at"
         )
-    assert isinstance(src, HelpdeskCsvSource)
-    return helpdesk_csv(name, settings.resolve(src.feed_dir), pattern=src.pattern, on_rows=on_rows)
+    with client.execute_query(sql) as cursor:
+        table = cursor.arrow()
+    if table is None or table.num_rows == 0:
+        return pa.array([], pa.int64())
+    return table.column(0).combine_chunks()
 
 
 def _raw_tables(name: str, src: SourceConfig) -> list[str]:
     if isinstance(src, SqlDatabaseSource):
         return [f"{name}_{table}" for table in src.tables]
+    if isinstance(src, MarketingApiSource):
+        return [f"{name}_{endpoint}" for endpoint in src.endpoints]
     return [f"{name}_tickets"]
 
 
@@ -139,7 +258,7 @@ def _stamp_synced_at(pipeline: dlt.Pipeline, load_ids: list[str], tables: list[s
             qualified = client.make_qualified_table_name(table)
             for load_id in load_ids:
                 client.execute_sql(
-                    f"update {qualified} set {SYNCED_AT} = "  # noqa: S608
+                    f"update {qualified} set {SYNCED_AT} = "
                     f"(select inserted_at from {loads} where load_id = %s) "
                     f"where _dlt_load_id = %s and {SYNCED_AT} is null",
                     load_id, load_id,
@@ -152,6 +271,17 @@ def _has_table(client: Any, table: str) -> bool:
         "and table_name = %s", client.dataset_name, table,
     )
     return bool(rows and rows[0][0])
+
+
+def _record(settings: Settings, result: SourceLoad, sync: SyncReport) -> None:
+    """Sync metadata into ops (DuckDB warehouse only, like the rest of ops)."""
+    if settings.warehouse.target != "duckdb":
+        return
+    try:
+        with connect(settings) as con:
+            sync_log.record_sync(con, result, sync, dt.datetime.now(dt.UTC))
+    except Exception as exc:
+        log.error("could not record the sync of source %s: %s", result.source, exc)
 
 
 def _user_error(exc: BaseException) -> PipelineError | None:

@@ -10,22 +10,40 @@ import pyarrow as pa
 EXTRACTED_AT = "_ab_extracted_at"
 SYNCED_AT = "_ab_synced_at"
 SOURCE_FILE_ID = "_source_file_id"
-METADATA_COLUMNS = (EXTRACTED_AT, SYNCED_AT, SOURCE_FILE_ID)
+DELETED_AT = "_ab_deleted_at"
+METADATA_COLUMNS = (EXTRACTED_AT, SYNCED_AT, SOURCE_FILE_ID, DELETED_AT)
+DELETES_SUFFIX = "_deletes"  # raw.<source>_<table>_deletes: one row per hard delete seen
 
-_UTC_TS = pa.timestamp("us", tz="UTC")
+UTC_TS = pa.timestamp("us", tz="UTC")
 
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def stamp(table: pa.Table, *, source_file_id: str, extracted_at: dt.datetime) -> pa.Table:
-    """Append the metadata columns. ``_ab_synced_at`` is filled once the load commits."""
+def is_metadata(column: str) -> bool:
+    """The pipeline's and dlt's own columns (not source data)."""
+    return column in METADATA_COLUMNS or column.startswith("_dlt_")
+
+
+def stamp(
+    table: pa.Table,
+    *,
+    source_file_id: str,
+    extracted_at: dt.datetime,
+    deleted_at: pa.Array | None = None,
+) -> pa.Table:
+    """Append the metadata columns. ``_ab_synced_at`` is filled once the load commits;
+    ``_ab_deleted_at`` only exists in the ``<table>_deletes`` tables that record hard deletes."""
     n = table.num_rows
+    if any(not f.nullable for f in table.schema):  # NOT NULL in the source: raw stays lenient
+        table = table.cast(pa.schema([f.with_nullable(True) for f in table.schema]))
+    if deleted_at is not None:
+        table = table.append_column(DELETED_AT, deleted_at)
     return (
-        table.append_column(EXTRACTED_AT, pa.array([extracted_at] * n, _UTC_TS))
-        .append_column(SYNCED_AT, pa.nulls(n, _UTC_TS))
-        .append_column(SOURCE_FILE_ID, pa.array([source_file_id] * n, pa.string()))
+        table.append_column(EXTRACTED_AT, pa.repeat(pa.scalar(extracted_at, UTC_TS), n))
+        .append_column(SYNCED_AT, pa.nulls(n, UTC_TS))
+        .append_column(SOURCE_FILE_ID, pa.repeat(pa.scalar(source_file_id, pa.string()), n))
     )
 
 
@@ -37,3 +55,12 @@ def column_hints(schema: pa.Schema) -> dict[str, dict[str, Any]]:
             hints[field.name] = {"data_type": "timestamp", "timezone": False}
     hints[SYNCED_AT] = {"data_type": "timestamp", "timezone": True, "nullable": True}
     return hints
+
+
+def raw_item(table: pa.Table, *, table_name: str | None = None) -> Any:
+    """A stamped Arrow table for dlt, with the column hints above; ``table_name`` sends it to
+    another raw table than its resource's (quarantine, deletes)."""
+    import dlt
+
+    hints = dlt.mark.make_hints(table_name=table_name, columns=column_hints(table.schema))
+    return dlt.mark.with_hints(table, hints, create_table_variant=table_name is not None)

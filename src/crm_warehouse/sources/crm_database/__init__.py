@@ -4,6 +4,8 @@ One resource per table, appended to raw as ``<source>_<table>``. Incremental on 
 column (``updated_at``) with a lookback window: each sync re-reads rows whose cursor is within
 ``lookback`` of the newest value seen, so rows committed late are not lost, and skips the row
 versions (primary key + cursor value) it already loaded, so raw holds each version once.
+Hard deletes are appended as tombstones (``deletes.py``); schema drift follows the source's
+contract (``sources/contract.py``).
 """
 
 from __future__ import annotations
@@ -11,18 +13,40 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import dlt
 import pyarrow as pa
 import pyarrow.compute as pc
 from dlt.sources import DltResource
 
-from crm_warehouse.sources.crm_database.extract import (
-    check_connection,
-    read_batches,
-    select_list,
+from crm_warehouse.errors import SourceError
+from crm_warehouse.sources.contract import (
+    QUARANTINE_TABLE,
+    ColumnChange,
+    Mode,
+    arrow_type_of,
+    compare_columns,
+    conform,
+    enforce,
+    type_name,
 )
-from crm_warehouse.sources.metadata import column_hints, stamp, utc_now
+from crm_warehouse.sources.crm_database.deletes import (
+    DeletePlan,
+    missing_keys,
+    replicated_tombstones,
+    tombstones,
+)
+from crm_warehouse.sources.crm_database.extract import Database
+from crm_warehouse.sources.crm_database.replication import Deletes, ReplicationError
+from crm_warehouse.sources.metadata import (
+    DELETES_SUFFIX,
+    UTC_TS,
+    raw_item,
+    stamp,
+    utc_now,
+)
+from crm_warehouse.sources.sync import SyncReport
 
 CURSOR_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -32,60 +56,232 @@ RowCounter = Callable[[str, int], None]
 @dlt.source(name="crm_database", max_table_nesting=0)
 def crm_database(
     source_name: str,
-    url: str,
+    db: Database,
     tables: dict[str, str],
     *,
     cursor_column: str = "updated_at",
     lookback: dt.timedelta = dt.timedelta(hours=2),
     batch_size: int = 500_000,
-    sync_id: str = "",
+    timezone: str = "Europe/London",
+    schema_contract: Mode = "quarantine",
+    deletes: DeletePlan | None = None,
+    sync: SyncReport | None = None,
     on_rows: RowCounter | None = None,
 ) -> list[DltResource]:
-    check_connection(url, where=f"source {source_name!r}")
+    db.check()
+    sync = sync or SyncReport(source_name, "")
+    deletes = deletes or DeletePlan()
+    _prepare_deletes(deletes, tables, sync)
+    reader = _TableReader(source_name, db, cursor_column, lookback, batch_size,
+                          ZoneInfo(timezone), schema_contract, deletes, sync,
+                          on_rows)
     return [
-        dlt.resource(
-            _table_rows(
-                url, table, primary_key, cursor_column, lookback, batch_size,
-                source_file_id=f"{source_name}.{table}@{sync_id}",
-                where=f"source {source_name!r} table {table}",
-                on_rows=on_rows,
-            ),
-            name=f"{source_name}_{table}",
-            write_disposition="append",
-        )
-        for table, primary_key in tables.items()
+        dlt.resource(reader.rows(table, key), name=f"{source_name}_{table}",
+                     write_disposition="append")
+        for table, key in tables.items()
     ]
 
 
-def _table_rows(
-    url: str,
-    table: str,
-    primary_key: str,
-    cursor_column: str,
-    lookback: dt.timedelta,
-    batch_size: int,
-    *,
-    source_file_id: str,
-    where: str,
-    on_rows: RowCounter | None,
-) -> Iterator[Any]:
-    state = dlt.current.resource_state()
-    window = _VersionWindow.from_state(state, lookback)
-    query = f"select {select_list(url, table)} from {table}"  # noqa: S608 - validated config
-    if window.cursor is not None:
-        since = (window.cursor - lookback).strftime("%Y-%m-%d %H:%M:%S")
-        query += f" where {cursor_column} >= '{since}'"
-    for batch in read_batches(url, query, batch_size, where=where):
-        fresh = window.drop_seen(batch, primary_key, cursor_column)
-        window.remember(fresh, primary_key, cursor_column)
-        if on_rows:
-            on_rows(table, fresh.num_rows)
-        if fresh.num_rows:
-            stamped = stamp(fresh, source_file_id=source_file_id, extracted_at=utc_now())
-            yield dlt.mark.with_hints(
-                stamped, dlt.mark.make_hints(columns=column_hints(stamped.schema))
-            )
-    window.save(state)
+def _prepare_deletes(plan: DeletePlan, tables: dict[str, str], sync: SyncReport) -> None:
+    """Replication: check the slot (create it on first use), peek its deletes and confirm them
+    after the load. Leaving replication: drop the slot so it stops holding WAL."""
+    state = dlt.current.source_state()
+    if plan.mode != "replication":
+        if state.pop("replication", None) and plan.stream is not None:
+            sync.after_commit.append(plan.stream.drop_slot)
+        return
+    stream = plan.stream
+    assert stream is not None
+    stream.check_capability()
+    health = stream.health()
+    if not health.exists or health.wal_status == "lost":
+        if state.get("replication"):
+            raise ReplicationError(
+                f"replication slot {stream.slot!r} is gone ("
+                f"{'invalidated: the server removed WAL it needed' if health.exists else 'dropped'}"
+                "); deletes since the last sync would be lost", where=stream.where,
+                fix="run one sync with deletes = 'reconcile' for this source (it finds every "
+                    "missed delete), then switch back to 'replication' (a new slot is created)")
+        stream.ensure_publication()
+        state["replication"] = {"slot": stream.slot, "created_lsn": stream.create_slot(),
+                                "created_at": utc_now().isoformat()}
+        # Deletes before the slot existed are unknown: reconcile every table this once.
+        plan.replicated = Deletes(truncated=set(tables))
+        return
+    if health.lag_bytes is not None and health.lag_bytes > stream.max_lag_bytes:
+        sync.warnings.append(
+            f"replication slot {stream.slot!r} is {health.lag_bytes / 2**20:,.0f} MiB behind "
+            f"(more than {stream.max_lag_bytes / 2**20:,.0f} MiB): sync more often")
+    plan.replicated = stream.read()
+    upto = plan.replicated.upto_lsn
+    if upto:
+        sync.after_commit.append(lambda: stream.confirm(upto))
+
+
+class _TableReader:
+    """Reads one table per sync: changed rows, then its tombstones."""
+
+    def __init__(
+        self, source: str, db: Database, cursor_column: str, lookback: dt.timedelta,
+        batch_size: int, zone: ZoneInfo, mode: Mode, deletes: DeletePlan, sync: SyncReport,
+        on_rows: RowCounter | None,
+    ) -> None:
+        self.source, self.db, self.cursor_column = source, db, cursor_column
+        self.lookback, self.batch_size, self.zone, self.mode = lookback, batch_size, zone, mode
+        self.deletes, self.sync, self.on_rows = deletes, sync, on_rows
+        self.sync_id = f"{source}@{sync.run_id}"
+
+    def rows(self, table: str, key: str) -> Iterator[Any]:
+        state = dlt.current.resource_state()
+        raw_table = f"{self.source}_{table}"
+        where = f"source {self.source!r} table {table}"
+        report = self.sync.table(raw_table)
+        known: dict[str, str] = state.setdefault("columns", {})
+        catalog = self.db.columns(table)
+        if not catalog:
+            raise SourceError(f"table {table} does not exist", where=f"source {self.source!r}",
+                              fix=f"create it, or remove it from sources.{self.source}.tables")
+        self._check_names(raw_table, known, catalog, where)
+        utc_cursor = "with time zone" in catalog.get(self.cursor_column, "")
+        window = _VersionWindow.from_state(state, self.lookback)
+        extracted: list[pa.Array] = []
+        source_file_id = f"{self.source}.{table}@{self.sync.run_id}"
+        query = self._query(table, catalog, window, utc_cursor)
+        for batch in self.db.batches(query, self.batch_size, catalog):
+            report.rows_extracted += batch.num_rows
+            fresh = window.drop_seen(batch, key, self.cursor_column)
+            window.remember(fresh, key, self.cursor_column)
+            if self.on_rows:
+                self.on_rows(table, fresh.num_rows)
+            if self._tracks_extracted(table):
+                extracted.append(fresh.column(key).combine_chunks())
+            yield from self._conformed(fresh, raw_table, known, source_file_id, where)
+        window.save(state)
+        self.sync.newest(raw_table, self._utc(window.cursor, utc_cursor))
+        report.columns = dict(known)
+        key_type = arrow_type_of(_declared_type(catalog.get(key, "")))
+        yield from self._deleted(table, key, key_type, raw_table, extracted, source_file_id)
+
+    def _check_names(
+        self, raw_table: str, known: dict[str, str], catalog: dict[str, str], where: str
+    ) -> None:
+        if not known:
+            return
+        current = {name: known.get(name) or _declared_type(declared)
+                   for name, declared in catalog.items()}
+        changes = compare_columns(raw_table, known, current)
+        enforce(self.mode, changes, where=where)
+        self.sync.changes.extend(changes)
+        for change in changes:
+            if change.change in {"removed", "renamed"}:
+                known.pop(change.column, None)
+
+    def _query(
+        self, table: str, catalog: dict[str, str], window: _VersionWindow, utc_cursor: bool
+    ) -> str:
+        query = f"select {self.db.select_list(catalog)} from {table}"
+        if window.cursor is not None:
+            since = (window.cursor - self.lookback).strftime("%Y-%m-%d %H:%M:%S")
+            zone = "+00" if utc_cursor else ""
+            query += f" where {self.cursor_column} >= '{since}{zone}'"
+        return query
+
+    def _conformed(
+        self, batch: pa.Table, raw_table: str, known: dict[str, str], source_file_id: str,
+        where: str,
+    ) -> Iterator[Any]:
+        if batch.num_rows == 0:
+            return
+        first_batch = not known
+        result = conform(batch, raw_table, known, self.mode, where=where)
+        self._learn(raw_table, known, result.rows.schema, report_new=not first_batch)
+        self.sync.changes.extend(result.changes)
+        entry = self.sync.table(raw_table)
+        entry.drifted |= result.drifted
+        extracted_at = utc_now()
+        if result.rows.num_rows:
+            yield raw_item(stamp(result.rows, source_file_id=source_file_id,
+                                 extracted_at=extracted_at))
+        if result.quarantined is not None and result.quarantined.num_rows:
+            entry.rows_quarantined += result.quarantined.num_rows
+            quarantined = stamp(result.quarantined, source_file_id=source_file_id,
+                                extracted_at=extracted_at)
+            yield raw_item(quarantined, table_name=f"{self.source}_{QUARANTINE_TABLE}")
+
+    def _learn(
+        self, raw_table: str, known: dict[str, str], schema: pa.Schema, *, report_new: bool
+    ) -> None:
+        for field in schema:
+            if field.name in known or field.name.endswith("__v_text"):
+                continue
+            known[field.name] = type_name(field.type)
+            if report_new and not any(c.column == field.name and c.change == "added"
+                                      for c in self.sync.changes if c.table == raw_table):
+                self.sync.changes.append(
+                    ColumnChange(raw_table, "added", field.name, None, known[field.name]))
+
+    def _tracks_extracted(self, table: str) -> bool:
+        replicated = self.deletes.replicated
+        return replicated is not None and bool(replicated.keys.get(table))
+
+    def _deleted(
+        self, table: str, key: str, key_type: pa.DataType, raw_table: str,
+        extracted: list[pa.Array], source_file_id: str,
+    ) -> Iterator[Any]:
+        if self.deletes.mode == "none":
+            return
+        found = self._find_deleted(table, key, extracted)
+        if found is None and table in self.deletes.deletes_tables:
+            return
+        if found is None:  # first sync: create the (empty) deletes table staging reads
+            found = pa.table({key: pa.array([], key_type), "__deleted_at": pa.array([], UTC_TS)})
+        self.sync.table(raw_table).rows_deleted += found.num_rows
+        deleted_at = found.column("__deleted_at").combine_chunks()
+        rows = found.drop_columns(["__deleted_at"])
+        stamped = stamp(rows, source_file_id=f"{source_file_id}#deletes",
+                        extracted_at=utc_now(), deleted_at=deleted_at)
+        yield raw_item(stamped, table_name=raw_table + DELETES_SUFFIX)
+
+    def _find_deleted(self, table: str, key: str, extracted: list[pa.Array]) -> pa.Table | None:
+        live = self.deletes.live_keys.get(table)
+        if live is None or len(live) == 0:
+            return None
+        if self.deletes.reconciles(table):
+            source_keys = self.db.read(f"select {key} from {table}")
+            gone = missing_keys(live, source_keys.column(key).combine_chunks()
+                                if source_keys.num_rows else pa.array([], live.type))
+            return tombstones(key, gone, utc_now()) if len(gone) else None
+        if self.deletes.replicated is None:
+            return None
+        seen = pa.concat_arrays(extracted) if extracted else pa.array([], live.type)
+        return replicated_tombstones(key, self.deletes.replicated.keys.get(table, []), live, seen)
+
+    def _utc(self, cursor: dt.datetime | None, utc_cursor: bool) -> dt.datetime | None:
+        """The cursor as a UTC instant: naive cursors are local time in the source's zone,
+        ``timestamptz`` cursors are kept (naive) in UTC."""
+        if cursor is None:
+            return None
+        return cursor.replace(tzinfo=dt.UTC if utc_cursor else self.zone).astimezone(
+            dt.UTC)
+
+
+
+def _declared_type(declared: str) -> str:
+    """A catalog type's raw type family (only used to tell a rename from a drop and an add)."""
+    text = declared.lower()
+    if "int" in text or text in {"serial", "bigserial"}:
+        return "bigint"
+    if text.startswith(("numeric", "decimal")):
+        return "decimal(38,10)"
+    if text in {"real", "double precision", "float", "double"}:
+        return "double"
+    if "timestamp" in text or text == "datetime":
+        return "timestamptz" if "with time zone" in text or text == "timestamptz" else "timestamp"
+    if text == "date":
+        return "date"
+    if text.startswith("bool"):
+        return "bool"
+    return "text"
 
 
 class _VersionWindow:
@@ -106,32 +302,35 @@ class _VersionWindow:
     def drop_seen(self, batch: pa.Table, key: str, cursor_column: str) -> pa.Table:
         if self.cursor is None or not self.seen or batch.num_rows == 0:
             return batch
-        cursor_values = batch.column(cursor_column)
+        cursor_values = _naive(batch.column(cursor_column))
         maybe_seen = pc.less_equal(cursor_values, pa.scalar(self.cursor, cursor_values.type))
+        if not pc.any(maybe_seen).as_py():
+            return batch
         keep = [
             not (old and _version(k, c) in self.seen)
             for old, k, c in zip(
                 maybe_seen.to_pylist(), batch.column(key).to_pylist(), cursor_values.to_pylist(),
                 strict=True,
             )
-        ] if pc.any(maybe_seen).as_py() else None
-        return batch if keep is None else batch.filter(pa.array(keep))
+        ]
+        return batch.filter(pa.array(keep))
 
     def remember(self, batch: pa.Table, key: str, cursor_column: str) -> None:
         if batch.num_rows == 0:
             return
-        batch_max = pc.max(batch.column(cursor_column)).as_py()
+        cursor_values = _naive(batch.column(cursor_column))
+        batch_max = pc.max(cursor_values).as_py()
+        if batch_max is None:
+            return
         if self._max is None or batch_max > self._max:
             self._max = batch_max
         floor = self._max - self.lookback
-        cursor_values = batch.column(cursor_column)
-        recent = batch.filter(
-            pc.greater_equal(cursor_values, pa.scalar(floor, cursor_values.type))
-        )
+        recent = pc.greater_equal(cursor_values, pa.scalar(floor, cursor_values.type))
         self.seen.update(
             _version(k, c)
             for k, c in zip(
-                recent.column(key).to_pylist(), recent.column(cursor_column).to_pylist(),
+                batch.column(key).filter(recent).to_pylist(),
+                cursor_values.filter(recent).to_pylist(),
                 strict=True,
             )
         )
@@ -144,6 +343,14 @@ class _VersionWindow:
         state["window"] = sorted(
             v for v in self.seen if _cursor_of(v) >= floor
         )
+        self.cursor = self._max
+
+
+def _naive(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Cursor values as naive timestamps (``timestamptz`` as UTC wall time)."""
+    if pa.types.is_timestamp(values.type) and values.type.tz is not None:
+        return pc.cast(values, pa.timestamp(values.type.unit))
+    return values
 
 
 def _version(key: Any, cursor: dt.datetime) -> str:

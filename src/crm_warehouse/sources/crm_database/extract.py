@@ -1,27 +1,33 @@
-"""Streaming extraction into Arrow batches through connectorx (SQLite and Postgres alike).
+"""Streaming extraction into Arrow batches, SQLite and PostgreSQL alike, through ADBC (the
+default: PostgreSQL's binary COPY straight into Arrow) or connectorx.
 
-connectorx reads a query straight into Arrow without Python row objects; ``arrow_stream``
-hands it back batch by batch so a 10M-row table never sits in memory whole.
+Both drivers hand back Arrow record batches without Python row objects, so a 10M-row table
+never sits in memory whole. ``benchmarks/bench_extract.py`` compares them.
 """
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-import connectorx as cx
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from crm_warehouse.errors import SourceError
 
+Backend = Literal["adbc", "connectorx"]
+CONNECT_TIMEOUT_SECONDS = 10
+_CONNECT_FIX = ("check host, port, database name, user and password in the source URL, and that "
+                "the server accepts connections")
 
-def connectorx_url(url: str, *, root: Path | None = None) -> str:
-    """Translate a SQLAlchemy-style URL into the form connectorx expects.
 
-    ``sqlite:///relative.db`` is resolved against ``root``; ``postgresql+psycopg2://`` loses
-    its driver suffix.
-    """
+def database_url(url: str, *, root: Path | None = None) -> str:
+    """Normalise a SQLAlchemy-style URL: ``sqlite:////abs/path`` (relative paths resolved
+    against ``root``) or ``postgresql://...`` (driver suffixes such as ``+psycopg2`` dropped)."""
     scheme, rest = url.split("://", 1)
     dialect = scheme.split("+", 1)[0]
     if dialect == "sqlite":
@@ -35,6 +41,9 @@ def connectorx_url(url: str, *, root: Path | None = None) -> str:
                       fix="use sqlite:///path or postgresql://user:password@host:5432/db")
 
 
+connectorx_url = database_url  # the normalised form is what connectorx expects
+
+
 def describe_url(url: str) -> str:
     """The URL without credentials, safe for logs and error messages."""
     parts = urlsplit(url)
@@ -43,60 +52,182 @@ def describe_url(url: str) -> str:
     return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
-def sqlite_path(cx_url: str) -> Path | None:
-    return Path(cx_url.removeprefix("sqlite://")) if cx_url.startswith("sqlite://") else None
+def sqlite_path(url: str) -> Path | None:
+    return Path(url.removeprefix("sqlite://")) if url.startswith("sqlite://") else None
 
 
-def read_batches(
-    cx_url: str, query: str, batch_size: int, *, where: str
-) -> Iterator[pa.Table]:
-    path = sqlite_path(cx_url)
-    if path is not None and not path.exists():
-        raise SourceError(f"source database file {path} does not exist", where=where,
-                          fix="run `crm-warehouse demo` or correct sources.<name>.url")
-    try:
-        reader = cx.read_sql(cx_url, query, return_type="arrow_stream", batch_size=batch_size)
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class Database:
+    """A CRM database read into Arrow: the same calls for SQLite files and PostgreSQL."""
+
+    def __init__(self, url: str, *, backend: Backend = "adbc", where: str = "source") -> None:
+        self.url = url
+        self.backend = backend
+        self.where = where
+        self.path = sqlite_path(url)
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.path is None
+
+    def check(self, timeout_seconds: int = CONNECT_TIMEOUT_SECONDS) -> None:
+        """Fail fast with the server's reason (connectorx would wait 30 s for its pool)."""
+        if self.path is not None:
+            if not self.path.exists():
+                raise SourceError(f"source database file {self.path} does not exist",
+                                  where=self.where,
+                                  fix="run `crm-warehouse demo` or correct sources.<name>.url")
+            return
+        import psycopg2
+
+        try:
+            psycopg2.connect(self.url, connect_timeout=timeout_seconds).close()
+        except psycopg2.Error as exc:
+            raise SourceError(f"cannot connect to the database ({first_line(exc)})",
+                              where=self.where, fix=_CONNECT_FIX) from None
+
+    def columns(self, table: str) -> dict[str, str]:
+        """The table's columns and declared types from the catalog ({} if it does not exist)."""
+        if self.path is not None:
+            with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as con:
+                rows = con.execute(f"pragma table_info('{table}')").fetchall()
+            return {name: (declared or "").lower() for _, name, declared, *_ in rows}
+        import psycopg2
+
+        with psycopg2.connect(self.url, connect_timeout=CONNECT_TIMEOUT_SECONDS) as con, \
+                con.cursor() as cur:
+            cur.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_schema = current_schema() and table_name = %s "
+                "order by ordinal_position", (table,))
+            return dict(cur.fetchall())
+
+    def select_list(self, columns: dict[str, str]) -> str:
+        """SQLite's NUMERIC affinity stores 499.00 as the integer 499, so one column mixes
+        integers and reals and the drivers (which type a column from its values) disagree
+        batch to batch; those columns are read as REAL. Elsewhere every column as it is."""
+        if self.path is None or not columns:
+            return "*"
+        return ", ".join(
+            f'cast("{name}" as real) as "{name}"'
+            if declared.upper().startswith(("NUMERIC", "DECIMAL")) else f'"{name}"'
+            for name, declared in columns.items()
+        )
+
+    def batches(
+        self, query: str, batch_size: int, declared: dict[str, str] | None = None
+    ) -> Iterator[pa.Table]:
+        """The query's rows as Arrow tables of about ``batch_size`` rows. SQLite stores times
+        as text: with ``declared`` (the catalog's types) DATE and TIMESTAMP columns come back
+        typed, as connectorx and PostgreSQL give them."""
+        try:
+            if self.backend == "adbc":
+                for table in self._adbc_batches(query, batch_size):
+                    yield _sqlite_times(table, declared) if self.path and declared else table
+            else:
+                yield from self._connectorx_batches(query, batch_size)
+        except SourceError:
+            raise
+        except (RuntimeError, OSError, BaseException) as exc:  # connectorx panics: BaseException
+            if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+                raise
+            raise SourceError(f"cannot read source ({first_line(exc)})", where=self.where,
+                              fix=_CONNECT_FIX) from None
+
+    def read(self, query: str) -> pa.Table:
+        tables = list(self.batches(query, 1_000_000))
+        return pa.concat_tables(tables) if tables else pa.table({})
+
+    def _connectorx_batches(self, query: str, batch_size: int) -> Iterator[pa.Table]:
+        import connectorx as cx
+
+        reader = cx.read_sql(self.url, query, return_type="arrow_stream", batch_size=batch_size)
         for batch in reader:
             yield pa.Table.from_batches([batch])
-    except (RuntimeError, OSError, BaseException) as exc:  # connectorx panics are BaseException
-        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
-            raise
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SourceError(f"cannot read source ({reason})", where=where,
-                          fix="check that the database is reachable and the URL, user and "
-                              "password are right") from None
+
+    def _adbc_batches(self, query: str, batch_size: int) -> Iterator[pa.Table]:
+        with self._adbc_connect() as con, con.cursor() as cursor:
+            if self.path is not None:
+                cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows":
+                                                     str(batch_size)})
+            cursor.execute(query)
+            reader = cursor.fetch_record_batch()
+            pending: list[pa.RecordBatch] = []
+            rows = 0
+            for batch in reader:
+                pending.append(batch)
+                rows += batch.num_rows
+                if rows >= batch_size:
+                    yield _typed(pa.Table.from_batches(pending))
+                    pending, rows = [], 0
+            if pending:
+                yield _typed(pa.Table.from_batches(pending))
+
+    def _adbc_connect(self) -> Any:
+        if self.path is not None:
+            import adbc_driver_sqlite.dbapi as sqlite_dbapi
+
+            return sqlite_dbapi.connect(f"file:{self.path}?mode=ro")
+        import adbc_driver_postgresql.dbapi as pg_dbapi
+
+        return pg_dbapi.connect(_with_connect_timeout(self.url))
 
 
-def check_connection(cx_url: str, *, where: str, timeout_seconds: int = 10) -> None:
-    """Fail fast, with the server's reason, before connectorx's 30 s pool timeout would."""
-    if not cx_url.startswith("postgresql://"):
-        return
-    import psycopg2
-
-    try:
-        psycopg2.connect(cx_url, connect_timeout=timeout_seconds).close()
-    except psycopg2.Error as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SourceError(f"cannot connect to the database ({reason})", where=where,
-                          fix="check host, port, database name, user and password in the "
-                              "source URL, and that the server accepts connections") from None
+def _with_connect_timeout(url: str) -> str:
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    query.setdefault("connect_timeout", str(CONNECT_TIMEOUT_SECONDS))
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def select_list(cx_url: str, table: str) -> str:
-    """Columns to select. SQLite's NUMERIC affinity stores 499.00 as the integer 499, so one
-    column mixes integers and reals and connectorx (which types a column from its values)
-    fails; those columns are read as REAL. Other databases: ``*``."""
-    path = sqlite_path(cx_url)
-    if path is None or not path.exists():
-        return "*"
-    import sqlite3
+def _typed(table: pa.Table) -> pa.Table:
+    """ADBC hands PostgreSQL ``numeric`` over as text (an opaque extension type): cast it to
+    the column's decimal (precision and scale from its type modifier); other opaque types
+    (uuid, json, ...) become their text."""
+    for index, field in enumerate(table.schema):
+        if not isinstance(field.type, pa.ExtensionType):
+            continue
+        column = table.column(index)
+        values = pa.chunked_array([c.storage for c in column.chunks], field.type.storage_type)
+        if _is_numeric(field):
+            # out of decimal128's range: kept as text, conformed to raw's type later
+            with contextlib.suppress(pa.ArrowInvalid):
+                values = pc.cast(values, _numeric_type(field))
+        table = table.set_column(index, pa.field(field.name, values.type), values)
+    return table
 
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
-        columns = con.execute(f"pragma table_info('{table}')").fetchall()
-    if not columns:
-        return "*"
-    return ", ".join(
-        f'cast("{name}" as real) as "{name}"'
-        if declared.upper().startswith(("NUMERIC", "DECIMAL")) else f'"{name}"'
-        for _, name, declared, *_ in columns
-    )
+
+def _sqlite_times(table: pa.Table, declared: dict[str, str]) -> pa.Table:
+    """Text DATE / TIMESTAMP columns of SQLite as Arrow dates and naive timestamps. A column
+    with a value that does not parse stays text (the schema contract then decides)."""
+    from crm_warehouse.sources.contract import try_cast
+
+    for index, field in enumerate(table.schema):
+        kind = declared.get(field.name, "").lower()
+        target = (pa.date32() if kind == "date" else
+                  pa.timestamp("us") if kind.startswith(("timestamp", "datetime")) else None)
+        if target is None or not pa.types.is_string(field.type):
+            continue
+        column = table.column(index)
+        converted = try_cast(column, target)
+        if pc.sum(pc.is_valid(converted)).as_py() == pc.sum(pc.is_valid(column)).as_py():
+            table = table.set_column(index, pa.field(field.name, target), converted)
+    return table
+
+
+def _is_numeric(field: pa.Field) -> bool:
+    metadata = field.metadata or {}
+    return metadata.get(b"POSTGRESQL:type") == b"numeric" or getattr(
+        field.type, "type_name", "") == "numeric"
+
+
+def _numeric_type(field: pa.Field) -> pa.DataType:
+    typmod = int((field.metadata or {}).get(b"POSTGRESQL:typmod", b"-1"))
+    if typmod < 4:
+        return pa.decimal128(38, 10)  # unconstrained numeric, as connectorx reads it
+    precision, scale = (typmod - 4) >> 16, (typmod - 4) & 0xFFFF
+    return pa.decimal128(precision, scale)

@@ -8,6 +8,7 @@ versions in raw). Values are kept as text, untransformed; staging casts them.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import re
 from collections.abc import Callable, Iterator
@@ -20,7 +21,9 @@ import pyarrow.csv as pacsv
 from dlt.sources import DltResource
 
 from crm_warehouse.errors import SourceError
+from crm_warehouse.sources.contract import compare_columns
 from crm_warehouse.sources.metadata import column_hints, stamp, utc_now
+from crm_warehouse.sources.sync import SyncReport
 
 REQUIRED_COLUMNS = (
     "Ticket ID", "Customer Name", "Customer Email", "Customer Age", "Customer Gender",
@@ -45,9 +48,11 @@ def helpdesk_csv(
     *,
     pattern: str = "**/*.csv",
     on_rows: FileCounter | None = None,
+    sync: SyncReport | None = None,
 ) -> DltResource:
     return dlt.resource(
-        _feed_rows(feed_dir, pattern, on_rows),
+        _feed_rows(feed_dir, pattern, on_rows, sync or SyncReport(source_name, ""),
+                   f"{source_name}_tickets"),
         name=f"{source_name}_tickets",
         write_disposition="append",
     )
@@ -69,15 +74,23 @@ def file_digest(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _feed_rows(feed_dir: Path, pattern: str, on_rows: FileCounter | None) -> Iterator[Any]:
+def _feed_rows(
+    feed_dir: Path, pattern: str, on_rows: FileCounter | None, sync: SyncReport, raw_table: str
+) -> Iterator[Any]:
     state = dlt.current.resource_state()
     loaded: dict[str, str] = state.setdefault("files", {})
+    report = sync.table(raw_table)
+    newest = state.get("newest_file_at")
     for path in list_feed_files(feed_dir, pattern):
         relative = path.relative_to(feed_dir).as_posix()
         digest = file_digest(path)
         if loaded.get(relative) == digest:
             continue
         table = read_ticket_file(path, where=f"helpdesk feed file {relative}")
+        _track_columns(state, table, raw_table, sync)
+        report.rows_extracted += table.num_rows
+        modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).isoformat()
+        newest = max(newest or modified, modified)
         if on_rows:
             on_rows(relative, table.num_rows)
         if table.num_rows:
@@ -87,6 +100,22 @@ def _feed_rows(feed_dir: Path, pattern: str, on_rows: FileCounter | None) -> Ite
                 stamped, dlt.mark.make_hints(columns=column_hints(stamped.schema))
             )
         loaded[relative] = digest
+    if newest:
+        state["newest_file_at"] = newest
+        sync.newest(raw_table, dt.datetime.fromisoformat(newest))
+
+
+def _track_columns(
+    state: dict[str, Any], table: pa.Table, raw_table: str, sync: SyncReport
+) -> None:
+    """Columns beyond the layout flow into raw as text; each new one is reported once."""
+    known: dict[str, str] = state.setdefault("columns", {})
+    current = dict.fromkeys(table.column_names, "text")
+    if known:
+        sync.changes.extend(c for c in compare_columns(raw_table, known, current)
+                            if c.change == "added")
+    known.update(current)
+    sync.table(raw_table).columns = dict(known)
 
 
 def read_ticket_file(path: Path, *, where: str) -> pa.Table:
