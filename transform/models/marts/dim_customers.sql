@@ -35,6 +35,29 @@ age_bins as (
 
 ),
 
+{#- First-touch marketing attribution (nulls when no marketing source is configured). #}
+acquisitions as (
+
+    {% if marketing_enabled() -%}
+    select
+        customer_id,
+        acquisition_campaign_id,
+        acquisition_channel,
+        acquired_at
+
+    from {{ ref('int_customer_acquisitions_attributed') }}
+    {%- else -%}
+    select
+        cast(null as {{ dbt.type_bigint() }}) as customer_id,
+        cast(null as {{ dbt.type_bigint() }}) as acquisition_campaign_id,
+        cast(null as {{ dbt.type_string() }}) as acquisition_channel,
+        cast(null as {{ type_timestamp_utc() }}) as acquired_at
+
+    where 1 = 0
+    {%- endif %}
+
+),
+
 orders as (
 
     select
@@ -164,12 +187,23 @@ final as (
         {{ to_money('coalesce(order_summary.lifetime_revenue_gbp, 0)') }}
             as lifetime_revenue_gbp,
         members.is_crm_customer,
+        case
+            when acquisitions.acquisition_campaign_id is not null
+                then {{ member_key('acquisitions.acquisition_campaign_id') }}
+        end as acquisition_campaign_key,
+        acquisitions.acquisition_campaign_id,
+        cast(acquisitions.acquisition_channel as {{ dbt.type_string() }}) as acquisition_channel,
+        acquisitions.acquired_at,
+        acquisitions.customer_id is not null as is_marketing_attributed,
         members.created_at,
         members.updated_at
 
     from members
     left join order_summary
         on members.customer_id = order_summary.customer_id
+    left join acquisitions
+        on members.is_crm_customer
+        and members.customer_id = acquisitions.customer_id
 
 )
 

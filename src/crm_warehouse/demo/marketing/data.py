@@ -31,6 +31,8 @@ OBJECTIVES = {"Search": "conversions", "Social": "reach", "Display": "awareness"
 CLICK_THROUGH = {"Search": 0.045, "Social": 0.012, "Display": 0.004, "Email": 0.08}
 COST_PER_MILLE = {"Search": 9.0, "Social": 6.5, "Display": 2.8, "Email": 1.2}
 ATTRIBUTED_SHARE = 0.6
+SEED_SCALE_CUSTOMERS = 2749  # budgets follow the demo's size: scale 1 spends as planned
+GENERATED_UNTIL = dt.date(2022, 1, 31)  # the end of what ``generate`` writes
 UNCONVERTED_LEADS_PER_DAY = 3
 ENDPOINT_FILES = {"campaigns": "campaigns.jsonl", "ad_spend": "ad_spend.jsonl",
                   "leads": "leads.jsonl"}
@@ -79,7 +81,9 @@ def plan_campaigns(as_of: dt.date) -> list[Campaign]:
     return campaigns
 
 
-def campaign_records(seed: int, campaigns: list[Campaign], as_of: dt.date) -> list[dict[str, Any]]:
+def campaign_records(
+    seed: int, campaigns: list[Campaign], as_of: dt.date, size: float = 1.0
+) -> list[dict[str, Any]]:
     records = []
     for campaign in campaigns:
         rng = rng_for(seed, "marketing", "campaign", campaign.campaign_id)
@@ -95,7 +99,7 @@ def campaign_records(seed: int, campaigns: list[Campaign], as_of: dt.date) -> li
             "status": "completed" if ended else "active",
             "start_date": campaign.start.isoformat(),
             "end_date": campaign.end.isoformat(),
-            "daily_budget": DAILY_BUDGET_GBP[campaign.channel],
+            "daily_budget": round(DAILY_BUDGET_GBP[campaign.channel] * size, 2),
             "currency": "GBP",
             "created_at": iso(created),
             "updated_at": iso(at_hour(campaign.end + dt.timedelta(days=1), 8) if ended
@@ -104,14 +108,17 @@ def campaign_records(seed: int, campaigns: list[Campaign], as_of: dt.date) -> li
     return records
 
 
-def spend_records(seed: int, campaigns: list[Campaign], as_of: dt.date) -> list[dict[str, Any]]:
+def spend_records(
+    seed: int, campaigns: list[Campaign], as_of: dt.date, size: float = 1.0
+) -> list[dict[str, Any]]:
     records = []
     for campaign in campaigns:
         day = campaign.start
         while day <= min(campaign.end, as_of):
             rng = rng_for(seed, "marketing", "spend", campaign.campaign_id, day.isoformat())
             seasonal = 1.35 if day.month in (11, 12) else 1.0
-            spend = round(DAILY_BUDGET_GBP[campaign.channel] * seasonal * rng.uniform(0.7, 1.0), 2)
+            budget = DAILY_BUDGET_GBP[campaign.channel] * size
+            spend = round(budget * seasonal * rng.uniform(0.7, 1.0), 2)
             impressions = int(spend / COST_PER_MILLE[campaign.channel] * 1000)
             clicks = int(impressions * CLICK_THROUGH[campaign.channel] * rng.uniform(0.8, 1.2))
             records.append({
@@ -232,9 +239,12 @@ def _date(value: Any) -> dt.date:
 def marketing_records(seed: int, customers: list[Customer], as_of: dt.date
                       ) -> dict[str, list[dict[str, Any]]]:
     campaigns = plan_campaigns(as_of)
+    # The size of the generated period's customer base: constant under ``advance``, so that
+    # regenerating never rewrites an existing record.
+    size = max(sum(c.signup_date <= GENERATED_UNTIL for c in customers), 1) / SEED_SCALE_CUSTOMERS
     return {
-        "campaigns": campaign_records(seed, campaigns, as_of),
-        "ad_spend": spend_records(seed, campaigns, as_of),
+        "campaigns": campaign_records(seed, campaigns, as_of, size),
+        "ad_spend": spend_records(seed, campaigns, as_of, size),
         "leads": lead_records(seed, campaigns, customers, as_of),
     }
 

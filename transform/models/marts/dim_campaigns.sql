@@ -1,0 +1,145 @@
+{{ config(enabled=marketing_enabled()) }}
+
+with
+
+campaigns as (
+
+    select
+        campaign_id,
+        campaign_name,
+        channel,
+        objective,
+        campaign_status,
+        start_date,
+        end_date,
+        daily_budget_gbp,
+        currency_code,
+        created_at,
+        updated_at
+
+    from {{ ref('stg_marketing__campaigns') }}
+
+),
+
+channels as (
+
+    select
+        marketing_channel,
+        channel_label
+
+    from {{ ref('ref_marketing_channels') }}
+
+),
+
+referenced as (
+
+    select campaign_id from {{ ref('stg_marketing__ad_spend') }}
+    union distinct
+    select campaign_id from {{ ref('stg_marketing__leads') }}
+
+),
+
+known_campaigns as (
+
+    select
+        {{ member_key('campaigns.campaign_id') }} as campaign_key,
+        campaigns.campaign_id,
+        campaigns.campaign_name,
+        coalesce(campaigns.channel, 'Unknown') as channel,
+        coalesce(channels.channel_label, campaigns.channel, 'Unknown') as channel_label,
+        campaigns.objective,
+        campaigns.campaign_status,
+        campaigns.start_date,
+        campaigns.end_date,
+        campaigns.daily_budget_gbp,
+        campaigns.currency_code,
+        true as is_known_campaign,
+        campaigns.created_at,
+        campaigns.updated_at
+
+    from campaigns
+    left join channels
+        on campaigns.channel = channels.marketing_channel
+
+),
+
+{#- Campaigns that spend or leads reference but the campaigns endpoint has not (yet) sent. #}
+inferred_campaigns as (
+
+    select
+        {{ member_key('referenced.campaign_id') }} as campaign_key,
+        referenced.campaign_id,
+        'Campaign not in the marketing tool' as campaign_name,
+        'Unknown' as channel,
+        'Unknown' as channel_label,
+        cast(null as {{ dbt.type_string() }}) as objective,
+        cast(null as {{ dbt.type_string() }}) as campaign_status,
+        cast(null as date) as start_date,
+        cast(null as date) as end_date,
+        cast(null as decimal(18, 2)) as daily_budget_gbp,
+        cast(null as {{ dbt.type_string() }}) as currency_code,
+        false as is_known_campaign,
+        cast(null as {{ type_timestamp_utc() }}) as created_at,
+        cast(null as {{ type_timestamp_utc() }}) as updated_at
+
+    from referenced
+    left join campaigns
+        on referenced.campaign_id = campaigns.campaign_id
+    where campaigns.campaign_id is null
+        and referenced.campaign_id is not null
+
+),
+
+unknown_campaign as (
+
+    select
+        -1 as campaign_key,
+        -1 as campaign_id,
+        'No campaign' as campaign_name,
+        'Unknown' as channel,
+        'Unknown' as channel_label,
+        cast(null as {{ dbt.type_string() }}) as objective,
+        cast(null as {{ dbt.type_string() }}) as campaign_status,
+        cast(null as date) as start_date,
+        cast(null as date) as end_date,
+        cast(null as decimal(18, 2)) as daily_budget_gbp,
+        cast(null as {{ dbt.type_string() }}) as currency_code,
+        false as is_known_campaign,
+        cast(null as {{ type_timestamp_utc() }}) as created_at,
+        cast(null as {{ type_timestamp_utc() }}) as updated_at
+
+),
+
+members as (
+
+    select * from known_campaigns
+    union all
+    select * from inferred_campaigns
+    union all
+    select * from unknown_campaign
+
+),
+
+final as (
+
+    select
+        cast(campaign_key as {{ dbt.type_bigint() }}) as campaign_key,
+        cast(campaign_id as {{ dbt.type_bigint() }}) as campaign_id,
+        cast(campaign_name as {{ dbt.type_string() }}) as campaign_name,
+        cast(channel as {{ dbt.type_string() }}) as channel,
+        cast(channel_label as {{ dbt.type_string() }}) as channel_label,
+        cast(objective as {{ dbt.type_string() }}) as objective,
+        cast(campaign_status as {{ dbt.type_string() }}) as campaign_status,
+        start_date,
+        end_date,
+        {{ to_money('daily_budget_gbp') }} as daily_budget_gbp,
+        cast(currency_code as {{ dbt.type_string() }}) as currency_code,
+        is_known_campaign,
+        created_at,
+        updated_at
+
+    from members
+
+)
+
+select * from final

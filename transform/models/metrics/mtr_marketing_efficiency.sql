@@ -1,0 +1,138 @@
+{{ config(enabled=marketing_enabled()) }}
+
+{#- Spend and what it brought, per calendar month and acquisition channel: customers acquired
+    (first-touch attribution, by sign-up month), the revenue those customers' orders made in
+    the month, cost per acquired customer (CAC) and return on ad spend (ROAS). -#}
+with
+
+spend as (
+
+    select
+        channel,
+        spend_date,
+        impressions,
+        clicks,
+        spend_gbp
+
+    from {{ ref('fct_marketing_spend') }}
+
+),
+
+customers as (
+
+    select
+        customer_id,
+        acquisition_channel,
+        signup_date
+
+    from {{ ref('dim_customers') }}
+    where is_marketing_attributed
+
+),
+
+orders as (
+
+    select
+        customer_id,
+        ordered_date,
+        order_revenue_gbp
+
+    from {{ ref('fct_orders') }}
+    where is_revenue_order
+
+),
+
+monthly_spend as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'spend_date') }} as date) as month_start_date,
+        channel,
+        sum(spend_gbp) as spend_gbp,
+        sum(impressions) as impressions,
+        sum(clicks) as clicks
+
+    from spend
+    group by 1, 2
+
+),
+
+monthly_acquisitions as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'signup_date') }} as date) as month_start_date,
+        acquisition_channel as channel,
+        count(*) as acquired_customers
+
+    from customers
+    group by 1, 2
+
+),
+
+monthly_revenue as (
+
+    select
+        cast({{ dbt.date_trunc('month', 'orders.ordered_date') }} as date) as month_start_date,
+        customers.acquisition_channel as channel,
+        sum(orders.order_revenue_gbp) as attributed_revenue_gbp
+
+    from orders
+    inner join customers
+        on orders.customer_id = customers.customer_id
+    group by 1, 2
+
+),
+
+months_and_channels as (
+
+    select month_start_date, channel from monthly_spend
+    union distinct
+    select month_start_date, channel from monthly_acquisitions
+    union distinct
+    select month_start_date, channel from monthly_revenue
+
+),
+
+combined as (
+
+    select
+        grid.month_start_date,
+        grid.channel,
+        coalesce(monthly_spend.spend_gbp, 0) as spend_gbp,
+        coalesce(monthly_spend.impressions, 0) as impressions,
+        coalesce(monthly_spend.clicks, 0) as clicks,
+        coalesce(monthly_acquisitions.acquired_customers, 0) as acquired_customers,
+        coalesce(monthly_revenue.attributed_revenue_gbp, 0) as attributed_revenue_gbp
+
+    from months_and_channels as grid
+    left join monthly_spend
+        on grid.month_start_date = monthly_spend.month_start_date
+        and grid.channel = monthly_spend.channel
+    left join monthly_acquisitions
+        on grid.month_start_date = monthly_acquisitions.month_start_date
+        and grid.channel = monthly_acquisitions.channel
+    left join monthly_revenue
+        on grid.month_start_date = monthly_revenue.month_start_date
+        and grid.channel = monthly_revenue.channel
+
+),
+
+final as (
+
+    select
+        month_start_date,
+        cast(extract(year from month_start_date) as {{ dbt.type_bigint() }}) as calendar_year,
+        cast(extract(month from month_start_date) as {{ dbt.type_bigint() }}) as calendar_month,
+        cast(channel as {{ dbt.type_string() }}) as channel,
+        {{ to_money('spend_gbp') }} as spend_gbp,
+        cast(impressions as {{ dbt.type_bigint() }}) as impressions,
+        cast(clicks as {{ dbt.type_bigint() }}) as clicks,
+        cast(acquired_customers as {{ dbt.type_bigint() }}) as acquired_customers,
+        {{ to_money('attributed_revenue_gbp') }} as attributed_revenue_gbp,
+        {{ to_money(safe_divide('spend_gbp', 'acquired_customers')) }} as cac_gbp,
+        {{ to_measure(safe_divide('attributed_revenue_gbp', 'spend_gbp')) }} as roas
+
+    from combined
+
+)
+
+select * from final
