@@ -91,6 +91,8 @@ class Dbt:
     def _runner(self) -> Any:
         from dbt.cli.main import dbtRunner
 
+        if self._manifest is not None:
+            _reset_compiled_state(self._manifest)
         callbacks = [self._on_event] if self._progress else []
         return dbtRunner(manifest=self._manifest, callbacks=callbacks)
 
@@ -136,6 +138,19 @@ class Dbt:
         if not result.success:
             raise TransformError("dbt docs generate failed", fix=f"see {self.log_path}")
         return self.target_path
+
+
+def _reset_compiled_state(manifest: Any) -> None:
+    """dbt marks a compiled node's ephemeral CTEs as injected; reused as is, the next call
+    compiles the node without them (``__dbt__cte__... does not exist``). Clear the marks."""
+    from dbt.contracts.graph.nodes import CompiledNode
+
+    for node in manifest.nodes.values():
+        if isinstance(node, CompiledNode):
+            node.extra_ctes_injected = False
+            node.extra_ctes = []
+            node.compiled = False
+            node._pre_injected_sql = None
 
 
 def _collect(command: str, result: Any) -> TransformResult:
