@@ -14,9 +14,14 @@ from crm_warehouse.sources.helpdesk_csv import read_ticket_file
 from tests.conftest import ticket_csv
 
 TICKET = {
-    "Ticket ID": "7", "Customer Name": "Ann Lee", "Customer Email": " Ann@Example.com ",
-    "Ticket Subject": "Network problem", "Ticket Status": "Open", "Ticket Channel": "Email",
-    "Ticket Description": 'Line one,\nline "two"', "Created At": "2021-06-01 10:00:00",
+    "Ticket ID": "7",
+    "Customer Name": "Ann Lee",
+    "Customer Email": " Ann@Example.com ",
+    "Ticket Subject": "Network problem",
+    "Ticket Status": "Open",
+    "Ticket Channel": "Email",
+    "Ticket Description": 'Line one,\nline "two"',
+    "Created At": "2021-06-01 10:00:00",
 }
 
 
@@ -29,12 +34,15 @@ def tickets(settings) -> list[tuple]:
         return con.execute(
             "select ticket_id, ticket_status, ticket_description, _source_file_id, "
             "_source_row_number from raw.helpdesk_tickets order by _ab_extracted_at, "
-            "_source_row_number").fetchall()
+            "_source_row_number"
+        ).fetchall()
 
 
 @pytest.fixture
 def settings(project, feed_dir):
-    (feed_dir / "tickets_2021-06-01.csv").write_text(ticket_csv([TICKET, TICKET | {"Ticket ID": "8"}]))
+    (feed_dir / "tickets_2021-06-01.csv").write_text(
+        ticket_csv([TICKET, TICKET | {"Ticket ID": "8"}])
+    )
     return project()
 
 
@@ -61,7 +69,8 @@ def test_redelivered_identical_file_loads_nothing(settings, feed_dir):
 def test_changed_file_under_same_name_loads_again(settings, feed_dir):
     helpdesk_only(settings)
     (feed_dir / "tickets_2021-06-01.csv").write_text(
-        ticket_csv([TICKET | {"Ticket Status": "Closed"}]))
+        ticket_csv([TICKET | {"Ticket Status": "Closed"}])
+    )
     assert helpdesk_only(settings).rows_loaded == 1
     statuses = [r[1] for r in tickets(settings) if r[0] == "7"]
     assert statuses == ["Open", "Closed"]
@@ -99,8 +108,21 @@ def test_created_at_is_optional(tmp_path):
 
 
 TICKET_HEADER_WITHOUT_CREATED = [
-    "Ticket ID", "Customer Name", "Customer Email", "Customer Age", "Customer Gender",
-    "Product Purchased", "Date of Purchase", "Ticket Type", "Ticket Subject",
-    "Ticket Description", "Ticket Status", "Resolution", "Ticket Priority", "Ticket Channel",
-    "First Response Time", "Time to Resolution", "Customer Satisfaction Rating",
+    "Ticket ID",
+    "Customer Name",
+    "Customer Email",
+    "Customer Age",
+    "Customer Gender",
+    "Product Purchased",
+    "Date of Purchase",
+    "Ticket Type",
+    "Ticket Subject",
+    "Ticket Description",
+    "Ticket Status",
+    "Resolution",
+    "Ticket Priority",
+    "Ticket Channel",
+    "First Response Time",
+    "Time to Resolution",
+    "Customer Satisfaction Rating",
 ]

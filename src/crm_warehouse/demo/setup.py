@@ -39,9 +39,11 @@ def use_source_url(settings: Settings, url: str) -> Settings:
 def _crm_source(settings: Settings) -> tuple[str, SqlDatabaseSource]:
     databases = [(n, s) for n, s in settings.sources.items() if isinstance(s, SqlDatabaseSource)]
     if not databases:
-        raise ConfigError("the demo needs one CRM database source",
-                          where=str(settings.config_path or "configuration"),
-                          fix="restore [sources.crm] from the repository")
+        raise ConfigError(
+            "the demo needs one CRM database source",
+            where=str(settings.config_path or "configuration"),
+            fix="restore [sources.crm] from the repository",
+        )
     return databases[0]
 
 
@@ -49,18 +51,22 @@ def demo_targets(settings: Settings) -> DemoTargets:
     _, database = _crm_source(settings)
     feeds = [s for s in settings.sources.values() if isinstance(s, HelpdeskCsvSource)]
     if not feeds:
-        raise ConfigError("the demo needs one helpdesk_csv source",
-                          where=str(settings.config_path or "configuration"),
-                          fix="restore [sources.helpdesk] from the repository")
-    mocks = [s for s in settings.sources.values()
-             if isinstance(s, MarketingApiSource) and s.is_mock]
+        raise ConfigError(
+            "the demo needs one helpdesk_csv source",
+            where=str(settings.config_path or "configuration"),
+            fix="restore [sources.helpdesk] from the repository",
+        )
+    mocks = [
+        s for s in settings.sources.values() if isinstance(s, MarketingApiSource) and s.is_mock
+    ]
     url = database.url.get_secret_value()
     sqlite_file = None
     if url.startswith("sqlite:///"):
         sqlite_file = settings.resolve(Path(url.removeprefix("sqlite:///")))
         url = f"sqlite:///{sqlite_file}"
-    marketing_dir = (settings.resolve(Path(mocks[0].base_url.removeprefix("mock://")))
-                     if mocks else None)
+    marketing_dir = (
+        settings.resolve(Path(mocks[0].base_url.removeprefix("mock://"))) if mocks else None
+    )
     return DemoTargets(url, settings.resolve(feeds[0].feed_dir), sqlite_file, marketing_dir)
 
 
@@ -77,7 +83,11 @@ def _crm_exists(targets: DemoTargets) -> bool:
 
 
 def prepare_demo_sources(
-    settings: Settings, *, scale: float, seed: int, advance_days: int,
+    settings: Settings,
+    *,
+    scale: float,
+    seed: int,
+    advance_days: int,
     progress: DemoProgress | None = None,
 ) -> str:
     """Generate the demo sources when absent, or advance them; return what was done."""
@@ -88,10 +98,14 @@ def prepare_demo_sources(
     exists = _crm_exists(targets)
     if advance_days:
         if not exists:
-            raise ConfigError("there are no demo sources to advance", where=where,
-                              fix="run `crm-warehouse demo` first")
-        summary = advance(targets.url, targets.feed_dir, days=advance_days, seed=seed,
-                          progress=progress)
+            raise ConfigError(
+                "there are no demo sources to advance",
+                where=where,
+                fix="run `crm-warehouse demo` first",
+            )
+        summary = advance(
+            targets.url, targets.feed_dir, days=advance_days, seed=seed, progress=progress
+        )
         _write_marketing(targets, seed)
         return f"advanced the demo sources by {advance_days} day(s): {summary}"
     if exists:

@@ -84,8 +84,10 @@ def ingest(
     selected = {n: s for n, s in settings.sources.items() if not only or n in only}
     unknown = set(only or []) - set(settings.sources)
     if unknown:
-        raise SourceError(f"unknown source(s) {', '.join(sorted(unknown))}",
-                          fix=f"choose from: {', '.join(settings.sources)}")
+        raise SourceError(
+            f"unknown source(s) {', '.join(sorted(unknown))}",
+            fix=f"choose from: {', '.join(settings.sources)}",
+        )
     return [_load_source(settings, name, src, run_id, progress) for name, src in selected.items()]
 
 
@@ -134,8 +136,12 @@ def _load_source(
 
 @contextmanager
 def _dlt_source(
-    settings: Settings, name: str, src: SourceConfig, pipeline: dlt.Pipeline,
-    sync: SyncReport, on_rows: Callable[[str, int], None],
+    settings: Settings,
+    name: str,
+    src: SourceConfig,
+    pipeline: dlt.Pipeline,
+    sync: SyncReport,
+    on_rows: Callable[[str, int], None],
 ) -> Iterator[Any]:
     if isinstance(src, SqlDatabaseSource):
         yield _crm_source(settings, name, src, pipeline, sync, on_rows)
@@ -144,13 +150,18 @@ def _dlt_source(
             yield marketing_api(name, base_url, token, src, sync=sync, on_rows=on_rows)
     else:
         assert isinstance(src, HelpdeskCsvSource)
-        yield helpdesk_csv(name, settings.resolve(src.feed_dir), pattern=src.pattern,
-                           on_rows=on_rows, sync=sync)
+        yield helpdesk_csv(
+            name, settings.resolve(src.feed_dir), pattern=src.pattern, on_rows=on_rows, sync=sync
+        )
 
 
 def _crm_source(
-    settings: Settings, name: str, src: SqlDatabaseSource, pipeline: dlt.Pipeline,
-    sync: SyncReport, on_rows: Callable[[str, int], None],
+    settings: Settings,
+    name: str,
+    src: SqlDatabaseSource,
+    pipeline: dlt.Pipeline,
+    sync: SyncReport,
+    on_rows: Callable[[str, int], None],
 ) -> Any:
     where = f"source {name!r}"
     url = database_url(src.url.get_secret_value(), root=settings.root)
@@ -158,16 +169,27 @@ def _crm_source(
     plan = DeletePlan(mode=src.deletes)
     if src.deletes != "none":
         plan.live_keys, plan.deletes_tables = live_keys(pipeline, name, src.tables)
+    plan.slot_in_use = slot_in_use(pipeline)
     if db.is_postgres:
         slot = src.replication.slot_name or f"crm_warehouse_{name}"
-        plan.stream = DeleteStream(url, list(src.tables), slot=slot,
-                                   publication=src.replication.publication or slot,
-                                   where=where, max_lag_mb=src.replication.max_lag_mb)
+        plan.stream = DeleteStream(
+            url,
+            list(src.tables),
+            slot=slot,
+            publication=src.replication.publication or slot,
+            where=where,
+            max_lag_mb=src.replication.max_lag_mb,
+        )
     elif src.deletes == "replication":
-        raise SourceError("logical replication needs a PostgreSQL source", where=where,
-                          fix="set deletes = 'reconcile' for this source")
+        raise SourceError(
+            "logical replication needs a PostgreSQL source",
+            where=where,
+            fix="set deletes = 'reconcile' for this source",
+        )
     return crm_database(
-        name, db, src.tables,
+        name,
+        db,
+        src.tables,
         cursor_column=src.cursor_column,
         lookback=dt.timedelta(minutes=src.lookback_minutes),
         batch_size=src.batch_size,
@@ -180,9 +202,7 @@ def _crm_source(
 
 
 @contextmanager
-def _marketing_endpoint(
-    settings: Settings, src: MarketingApiSource
-) -> Iterator[tuple[str, str]]:
+def _marketing_endpoint(settings: Settings, src: MarketingApiSource) -> Iterator[tuple[str, str]]:
     """The API root and token; a ``mock://`` source gets the demo's mock server for the sync."""
     if not src.is_mock:
         assert src.token is not None
@@ -193,6 +213,12 @@ def _marketing_endpoint(
     folder = settings.resolve(Path(src.base_url.removeprefix("mock://")))
     with serve_folder(folder) as server:
         yield server.base_url, server.token
+
+
+def slot_in_use(pipeline: dlt.Pipeline) -> bool:
+    """Whether the source's last successful syncs read a replication slot (resource state)."""
+    resources = pipeline.state.get("sources", {}).get("crm_database", {}).get("resources", {})
+    return any(state.get("replication_slot") for state in resources.values())
 
 
 def live_keys(
@@ -232,11 +258,8 @@ def _live(client: Any, raw_table: str, key: str, has_deletes: bool) -> pa.Array:
             f"on gone.{key} = kept.{key} "
             f"where gone.deleted_seen_at is null or gone.deleted_seen_at < kept.seen_at"
         )
-    with client.execute_query(sql) as cursor:
-        table = cursor.arrow()
-    if table is None or table.num_rows == 0:
-        return pa.array([], pa.int64())
-    return table.column(0).combine_chunks()
+    rows = client.execute_sql(sql) or []
+    return pa.array([row[0] for row in rows], pa.int64())
 
 
 def _raw_tables(name: str, src: SourceConfig) -> list[str]:
@@ -261,14 +284,17 @@ def _stamp_synced_at(pipeline: dlt.Pipeline, load_ids: list[str], tables: list[s
                     f"update {qualified} set {SYNCED_AT} = "
                     f"(select inserted_at from {loads} where load_id = %s) "
                     f"where _dlt_load_id = %s and {SYNCED_AT} is null",
-                    load_id, load_id,
+                    load_id,
+                    load_id,
                 )
 
 
 def _has_table(client: Any, table: str) -> bool:
     rows = client.execute_sql(
         "select count(*) from information_schema.tables where table_schema = %s "
-        "and table_name = %s", client.dataset_name, table,
+        "and table_name = %s",
+        client.dataset_name,
+        table,
     )
     return bool(rows and rows[0][0])
 
@@ -298,6 +324,5 @@ def _user_error(exc: BaseException) -> PipelineError | None:
         current = current.__cause__ or current.__context__
     if isinstance(exc, PipelineStepFailed):
         first = str(exc.exception).strip().splitlines()[0] if str(exc.exception).strip() else ""
-        return SourceError(f"dlt {exc.step} step failed ({first})",
-                           fix="see data/logs for details")
+        return SourceError(f"dlt {exc.step} step failed ({first})", fix="see data/logs for details")
     return None

@@ -68,12 +68,23 @@ def record_sync(
     _record_tables(con, load, sync, finished_at)
     if load.status == "ok":
         _record_columns(con, sync, finished_at)
-    record_schema_changes(con, [
-        SchemaChange(table_name=c.table, change=c.change, column_name=c.column,
-                     old_type=c.old_type, new_type=c.new_type, detail=c.detail,
-                     source=sync.source, run_id=sync.run_id, detected_at=finished_at)
-        for c in sync.changes
-    ])
+    record_schema_changes(
+        con,
+        [
+            SchemaChange(
+                table_name=c.table,
+                change=c.change,
+                column_name=c.column,
+                old_type=c.old_type,
+                new_type=c.new_type,
+                detail=c.detail,
+                source=sync.source,
+                run_id=sync.run_id,
+                detected_at=finished_at,
+            )
+            for c in sync.changes
+        ],
+    )
 
 
 def _record_tables(
@@ -85,16 +96,27 @@ def _record_tables(
     for name in names:
         entry = sync.tables.get(name)
         newest = entry.newest_cursor if entry else None
-        rows.append([
-            sync.run_id, sync.source, load.kind, name, load.status, load.started_at,
-            finished_at, entry.rows_extracted if entry else 0, load.rows.get(name, 0),
-            entry.rows_deleted if entry else 0, entry.rows_quarantined if entry else 0,
-            newest, (finished_at - newest).total_seconds() if newest else None, warning,
-            load.error,
-        ])
+        rows.append(
+            [
+                sync.run_id,
+                sync.source,
+                load.kind,
+                name,
+                load.status,
+                load.started_at,
+                finished_at,
+                entry.rows_extracted if entry else 0,
+                load.rows.get(name, 0),
+                entry.rows_deleted if entry else 0,
+                entry.rows_quarantined if entry else 0,
+                newest,
+                (finished_at - newest).total_seconds() if newest else None,
+                warning,
+                load.error,
+            ]
+        )
     con.executemany(
-        f"insert into {OPS}.source_syncs values "
-        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"insert into {OPS}.source_syncs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
 
@@ -105,13 +127,27 @@ def _record_columns(con: duckdb.DuckDBPyConnection, sync: SyncReport, at: dt.dat
             _upsert_column(con, sync, entry.table, column, data_type, "present", None, at)
     for change in sync.changes:
         if change.change in {"removed", "renamed"}:
-            _upsert_column(con, sync, change.table, change.column, change.old_type, "removed",
-                           change.detail, at)
+            _upsert_column(
+                con,
+                sync,
+                change.table,
+                change.column,
+                change.old_type,
+                "removed",
+                change.detail,
+                at,
+            )
 
 
 def _upsert_column(
-    con: duckdb.DuckDBPyConnection, sync: SyncReport, table: str, column: str,
-    data_type: str | None, status: str, detail: str | None, at: dt.datetime,
+    con: duckdb.DuckDBPyConnection,
+    sync: SyncReport,
+    table: str,
+    column: str,
+    data_type: str | None,
+    status: str,
+    detail: str | None,
+    at: dt.datetime,
 ) -> None:
     con.execute(
         f"insert into {OPS}.source_columns values (?, ?, ?, ?, ?, ?, ?, ?) "
@@ -129,7 +165,10 @@ def _upsert_column(
 def newest_cursors(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, dt.datetime]:
     """The newest cursor recorded so far per raw table of ``source``."""
     migrate(con)
-    return dict(con.execute(
-        f"select table_name, max(newest_cursor_at) from {OPS}.source_syncs "
-        "where source = ? and newest_cursor_at is not null group by table_name", [source],
-    ).fetchall())
+    return dict(
+        con.execute(
+            f"select table_name, max(newest_cursor_at) from {OPS}.source_syncs "
+            "where source = ? and newest_cursor_at is not null group by table_name",
+            [source],
+        ).fetchall()
+    )

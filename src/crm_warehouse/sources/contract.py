@@ -32,13 +32,15 @@ ChangeKind = Literal["added", "removed", "renamed", "type_changed"]
 VARIANT_SUFFIX = "__v_text"
 QUARANTINE_TABLE = "quarantine"  # raw.<source>_quarantine
 
-QUARANTINE_SCHEMA = pa.schema([
-    ("table_name", pa.string()),
-    ("column_name", pa.string()),
-    ("value", pa.string()),
-    ("reason", pa.string()),
-    ("record", pa.string()),
-])
+QUARANTINE_SCHEMA = pa.schema(
+    [
+        ("table_name", pa.string()),
+        ("column_name", pa.string()),
+        ("value", pa.string()),
+        ("reason", pa.string()),
+        ("record", pa.string()),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -94,9 +96,10 @@ def compare_columns(
     if len(added) == len(removed) == 1:
         (new, new_type), (old, old_type) = next(iter(added.items())), next(iter(removed.items()))
         if family(new_type) == family(old_type):
-            return [ColumnChange(table, "renamed", old, old_type, new_type,
-                                 f"renamed to {new}"),
-                    ColumnChange(table, "added", new, None, new_type, f"renamed from {old}")]
+            return [
+                ColumnChange(table, "renamed", old, old_type, new_type, f"renamed to {new}"),
+                ColumnChange(table, "added", new, None, new_type, f"renamed from {old}"),
+            ]
     changes += [ColumnChange(table, "added", c, None, t) for c, t in sorted(added.items())]
     changes += [ColumnChange(table, "removed", c, t, None) for c, t in sorted(removed.items())]
     changes += [
@@ -121,7 +124,7 @@ def enforce(mode: Mode, changes: Iterable[ColumnChange], *, where: str) -> None:
         f"schema change not allowed by schema_contract = 'freeze': {what}{more}",
         where=where,
         fix="restore the source schema, or set schema_contract = 'evolve' or 'quarantine' "
-            "for this source and adapt the staging model",
+        "for this source and adapt the staging model",
     )
 
 
@@ -167,15 +170,17 @@ def conform(
 def try_cast(column: pa.ChunkedArray | pa.Array, want: pa.DataType) -> pa.ChunkedArray:
     """Element-wise strict conversion: a value that does not convert becomes null (the caller
     compares with the input to find it). Text is trimmed first; DuckDB parses."""
-    source = column if pa.types.is_string(column.type) or pa.types.is_large_string(
-        column.type) else _as_text(column)
+    source = (
+        column
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+        else _as_text(column)
+    )
     con = duckdb.connect()
     try:
         con.execute("set TimeZone = 'UTC'")
         con.register("drifted_values", pa.table({"v": source}))
         out = con.sql(
-            f"select try_cast(nullif(trim(v), '') as {_duckdb_type(want)}) as v "
-            "from drifted_values"
+            f"select try_cast(nullif(trim(v), '') as {_duckdb_type(want)}) as v from drifted_values"
         ).to_arrow_table()
     finally:
         con.close()
@@ -222,14 +227,16 @@ def _quarantine_rows(
         for index in indices:
             record = records[index]
             value = record[column]
-            rows.append({
-                "table_name": table,
-                "column_name": column,
-                "value": None if value is None else str(value),
-                "reason": f"value {str(value)[:80]!r} of column {column} is not a valid "
-                          f"{types.get(column, 'value')}",
-                "record": json.dumps(record, default=str, sort_keys=True),
-            })
+            rows.append(
+                {
+                    "table_name": table,
+                    "column_name": column,
+                    "value": None if value is None else str(value),
+                    "reason": f"value {str(value)[:80]!r} of column {column} is not a valid "
+                    f"{types.get(column, 'value')}",
+                    "record": json.dumps(record, default=str, sort_keys=True),
+                }
+            )
     seen: set[tuple[str, str]] = set()
     unique = []
     for row in rows:  # a row with two bad values is quarantined once, with its first reason

@@ -57,10 +57,11 @@ def column_hints(schema: pa.Schema) -> dict[str, dict[str, Any]]:
     return hints
 
 
-def raw_item(table: pa.Table, *, table_name: str | None = None) -> Any:
-    """A stamped Arrow table for dlt, with the column hints above; ``table_name`` sends it to
-    another raw table than its resource's (quarantine, deletes)."""
+def raw_item(table: pa.Table, table_name: str) -> Any:
+    """A stamped Arrow table for dlt, bound for ``raw.<table_name>`` with the column hints
+    above. Each table gets its own hints (a table variant), so a resource that also writes
+    deletes or quarantined rows does not spread one table's columns to the other."""
     import dlt
 
     hints = dlt.mark.make_hints(table_name=table_name, columns=column_hints(table.schema))
-    return dlt.mark.with_hints(table, hints, create_table_variant=table_name is not None)
+    return dlt.mark.with_hints(table, hints, create_table_variant=True)

@@ -26,16 +26,23 @@ FIRST_DAY = dt.date(2019, 1, 1)
 CHANNELS = ("Search", "Social", "Display", "Email")
 CHANNEL_WEIGHTS = (0.4, 0.3, 0.15, 0.15)
 DAILY_BUDGET_GBP = {"Search": 120.0, "Social": 90.0, "Display": 60.0, "Email": 15.0}
-OBJECTIVES = {"Search": "conversions", "Social": "reach", "Display": "awareness",
-              "Email": "retention"}
+OBJECTIVES = {
+    "Search": "conversions",
+    "Social": "reach",
+    "Display": "awareness",
+    "Email": "retention",
+}
 CLICK_THROUGH = {"Search": 0.045, "Social": 0.012, "Display": 0.004, "Email": 0.08}
 COST_PER_MILLE = {"Search": 9.0, "Social": 6.5, "Display": 2.8, "Email": 1.2}
 ATTRIBUTED_SHARE = 0.6
 SEED_SCALE_CUSTOMERS = 2749  # budgets follow the demo's size: scale 1 spends as planned
 GENERATED_UNTIL = dt.date(2022, 1, 31)  # the end of what ``generate`` writes
 UNCONVERTED_LEADS_PER_DAY = 3
-ENDPOINT_FILES = {"campaigns": "campaigns.jsonl", "ad_spend": "ad_spend.jsonl",
-                  "leads": "leads.jsonl"}
+ENDPOINT_FILES = {
+    "campaigns": "campaigns.jsonl",
+    "ad_spend": "ad_spend.jsonl",
+    "leads": "leads.jsonl",
+}
 
 
 @dataclass(frozen=True)
@@ -90,21 +97,24 @@ def campaign_records(
         created = at_hour(campaign.start - dt.timedelta(days=rng.randrange(5, 15)), 10)
         ended = campaign.end < as_of
         quarter = (campaign.start.month - 1) // 3 + 1
-        records.append({
-            "campaign_id": campaign.campaign_id,
-            "name": f"{campaign.start.year} Q{quarter} {campaign.channel} - "
-                    f"{rng.choice(['Smartphones', 'Laptops', 'Audio', 'TVs', 'Brand'])}",
-            "channel": campaign.channel,
-            "objective": OBJECTIVES[campaign.channel],
-            "status": "completed" if ended else "active",
-            "start_date": campaign.start.isoformat(),
-            "end_date": campaign.end.isoformat(),
-            "daily_budget": round(DAILY_BUDGET_GBP[campaign.channel] * size, 2),
-            "currency": "GBP",
-            "created_at": iso(created),
-            "updated_at": iso(at_hour(campaign.end + dt.timedelta(days=1), 8) if ended
-                              else created),
-        })
+        records.append(
+            {
+                "campaign_id": campaign.campaign_id,
+                "name": f"{campaign.start.year} Q{quarter} {campaign.channel} - "
+                f"{rng.choice(['Smartphones', 'Laptops', 'Audio', 'TVs', 'Brand'])}",
+                "channel": campaign.channel,
+                "objective": OBJECTIVES[campaign.channel],
+                "status": "completed" if ended else "active",
+                "start_date": campaign.start.isoformat(),
+                "end_date": campaign.end.isoformat(),
+                "daily_budget": round(DAILY_BUDGET_GBP[campaign.channel] * size, 2),
+                "currency": "GBP",
+                "created_at": iso(created),
+                "updated_at": iso(
+                    at_hour(campaign.end + dt.timedelta(days=1), 8) if ended else created
+                ),
+            }
+        )
     return records
 
 
@@ -121,16 +131,18 @@ def spend_records(
             spend = round(budget * seasonal * rng.uniform(0.7, 1.0), 2)
             impressions = int(spend / COST_PER_MILLE[campaign.channel] * 1000)
             clicks = int(impressions * CLICK_THROUGH[campaign.channel] * rng.uniform(0.8, 1.2))
-            records.append({
-                "campaign_id": campaign.campaign_id,
-                "spend_date": day.isoformat(),
-                "channel": campaign.channel,
-                "impressions": impressions,
-                "clicks": clicks,
-                "spend": spend,
-                "currency": "GBP",
-                "updated_at": iso(at_hour(day + dt.timedelta(days=1), 6, rng.randrange(60))),
-            })
+            records.append(
+                {
+                    "campaign_id": campaign.campaign_id,
+                    "spend_date": day.isoformat(),
+                    "channel": campaign.channel,
+                    "impressions": impressions,
+                    "clicks": clicks,
+                    "spend": spend,
+                    "currency": "GBP",
+                    "updated_at": iso(at_hour(day + dt.timedelta(days=1), 6, rng.randrange(60))),
+                }
+            )
             day += dt.timedelta(days=1)
     return records
 
@@ -141,7 +153,8 @@ def lead_records(
     by_channel_day = {(c.channel, c.start): c for c in campaigns}
     starts = sorted({c.start for c in campaigns})
     records = [
-        lead for customer in customers
+        lead
+        for customer in customers
         if (lead := _converted_lead(seed, customer, by_channel_day, starts)) is not None
     ]
     day = FIRST_DAY
@@ -152,7 +165,9 @@ def lead_records(
 
 
 def _campaign_on(
-    channel: str, day: dt.date, by_channel_day: dict[tuple[str, dt.date], Campaign],
+    channel: str,
+    day: dt.date,
+    by_channel_day: dict[tuple[str, dt.date], Campaign],
     starts: list[dt.date],
 ) -> Campaign | None:
     start = max((s for s in starts if s <= day), default=None)
@@ -161,7 +176,9 @@ def _campaign_on(
 
 
 def _converted_lead(
-    seed: int, customer: Customer, by_channel_day: dict[tuple[str, dt.date], Campaign],
+    seed: int,
+    customer: Customer,
+    by_channel_day: dict[tuple[str, dt.date], Campaign],
     starts: list[dt.date],
 ) -> dict[str, Any] | None:
     rng = rng_for(seed, "marketing", "lead", customer.customer_id)
@@ -173,8 +190,7 @@ def _converted_lead(
     if campaign is None:
         return None
     created = at_hour(lead_day, rng.randrange(7, 22), rng.randrange(60))
-    converted = max(created, at_hour(customer.signup_date, rng.randrange(7, 22),
-                                     rng.randrange(60)))
+    converted = max(created, at_hour(customer.signup_date, rng.randrange(7, 22), rng.randrange(60)))
     return {
         "lead_id": customer.customer_id * 10 + 1,
         "campaign_id": campaign.campaign_id,
@@ -189,8 +205,11 @@ def _converted_lead(
 
 
 def _unconverted_leads(
-    seed: int, day: dt.date, by_channel_day: dict[tuple[str, dt.date], Campaign],
-    starts: list[dt.date], as_of: dt.date,
+    seed: int,
+    day: dt.date,
+    by_channel_day: dict[tuple[str, dt.date], Campaign],
+    starts: list[dt.date],
+    as_of: dt.date,
 ) -> Iterator[dict[str, Any]]:
     rng = rng_for(seed, "marketing", "open-leads", day.isoformat())
     for number in range(rng.randrange(UNCONVERTED_LEADS_PER_DAY * 2 + 1)):
@@ -219,8 +238,9 @@ def read_crm(crm_url: str) -> tuple[list[Customer], dt.date]:
     """Customers and the CRM's last day (the newest order), read as the pipeline would."""
     writer = open_writer(crm_url)
     try:
-        rows = writer.query("select customer_id, email, signup_date from customers "
-                            "order by customer_id")
+        rows = writer.query(
+            "select customer_id, email, signup_date from customers order by customer_id"
+        )
         ((last,),) = writer.query("select max(ordered_at) from orders")
     finally:
         writer.close(success=False)
@@ -236,8 +256,9 @@ def _date(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def marketing_records(seed: int, customers: list[Customer], as_of: dt.date
-                      ) -> dict[str, list[dict[str, Any]]]:
+def marketing_records(
+    seed: int, customers: list[Customer], as_of: dt.date
+) -> dict[str, list[dict[str, Any]]]:
     campaigns = plan_campaigns(as_of)
     # The size of the generated period's customer base: constant under ``advance``, so that
     # regenerating never rewrites an existing record.

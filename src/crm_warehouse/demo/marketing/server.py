@@ -27,8 +27,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from crm_warehouse.demo.marketing.data import ENDPOINT_FILES, read_records
 
-KEYS = {"campaigns": ("campaign_id",), "ad_spend": ("campaign_id", "spend_date"),
-        "leads": ("lead_id",)}
+KEYS = {
+    "campaigns": ("campaign_id",),
+    "ad_spend": ("campaign_id", "spend_date"),
+    "leads": ("lead_id",),
+}
 DEFAULT_PAGE_SIZE = 200
 
 
@@ -127,16 +130,19 @@ class MockMarketingApi:
         self, handler: BaseHTTPRequestHandler, path: str, query: dict[str, str], number: int
     ) -> tuple[int, dict[str, str], bytes]:
         faults = self.faults
-        if handler.headers.get("Authorization") != f"Bearer {self.token}" or \
-                faults.expired_token:
-            return _json(401, {"error": "invalid_token", "message": "the access token expired"},
-                         {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        if handler.headers.get("Authorization") != f"Bearer {self.token}" or faults.expired_token:
+            return _json(
+                401,
+                {"error": "invalid_token", "message": "the access token expired"},
+                {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
         if faults.forbidden:
             return _json(403, {"error": "forbidden", "message": "missing scope ads:read"})
         if faults.too_many_requests > 0:
             faults.too_many_requests -= 1
-            return _json(429, {"error": "rate_limited"},
-                         {"Retry-After": str(faults.retry_after_seconds)})
+            return _json(
+                429, {"error": "rate_limited"}, {"Retry-After": str(faults.retry_after_seconds)}
+            )
         if faults.server_errors_every and number % faults.server_errors_every == 0:
             return _json(500, {"error": "internal"})
         endpoint = path.removeprefix("/v1/").strip("/")
@@ -150,16 +156,20 @@ class MockMarketingApi:
         since = query.get("updated_since", "")
         size = int(query.get("page_size", DEFAULT_PAGE_SIZE))
         keys = KEYS[endpoint]
-        records = sorted((r for r in self.records(endpoint) if r["updated_at"] >= since),
-                         key=lambda r: (r["updated_at"], *(str(r[k]) for k in keys)))
+        records = sorted(
+            (r for r in self.records(endpoint) if r["updated_at"] >= since),
+            key=lambda r: (r["updated_at"], *(str(r[k]) for k in keys)),
+        )
         if self.faults.empty:
             records = []
         pages = [records[i : i + size] for i in range(0, len(records), size)] or [[]]
         order = self._visit_order(len(pages))
         step = _decode(query.get("cursor")) if query.get("cursor") else 0
         next_step = step + 1 if step + 1 < len(order) else None
-        return {"data": pages[order[step]],
-                "next_cursor": _encode(next_step) if next_step is not None else None}
+        return {
+            "data": pages[order[step]],
+            "next_cursor": _encode(next_step) if next_step is not None else None,
+        }
 
     def _visit_order(self, count: int) -> list[int]:
         order = list(range(count))
@@ -173,8 +183,11 @@ class MockMarketingApi:
 def _json(
     status: int, payload: Any, headers: dict[str, str] | None = None
 ) -> tuple[int, dict[str, str], bytes]:
-    return status, {"Content-Type": "application/json", **(headers or {})}, \
-        json.dumps(payload).encode()
+    return (
+        status,
+        {"Content-Type": "application/json", **(headers or {})},
+        json.dumps(payload).encode(),
+    )
 
 
 def _encode(step: int) -> str:

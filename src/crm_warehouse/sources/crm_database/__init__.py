@@ -38,7 +38,7 @@ from crm_warehouse.sources.crm_database.deletes import (
     tombstones,
 )
 from crm_warehouse.sources.crm_database.extract import Database
-from crm_warehouse.sources.crm_database.replication import Deletes, ReplicationError
+from crm_warehouse.sources.crm_database.replication import ReplicationError
 from crm_warehouse.sources.metadata import (
     DELETES_SUFFIX,
     UTC_TS,
@@ -72,12 +72,22 @@ def crm_database(
     sync = sync or SyncReport(source_name, "")
     deletes = deletes or DeletePlan()
     _prepare_deletes(deletes, tables, sync)
-    reader = _TableReader(source_name, db, cursor_column, lookback, batch_size,
-                          ZoneInfo(timezone), schema_contract, deletes, sync,
-                          on_rows)
+    reader = _TableReader(
+        source_name,
+        db,
+        cursor_column,
+        lookback,
+        batch_size,
+        ZoneInfo(timezone),
+        schema_contract,
+        deletes,
+        sync,
+        on_rows,
+    )
     return [
-        dlt.resource(reader.rows(table, key), name=f"{source_name}_{table}",
-                     write_disposition="append")
+        dlt.resource(
+            reader.rows(table, key), name=f"{source_name}_{table}", write_disposition="append"
+        )
         for table, key in tables.items()
     ]
 
@@ -85,34 +95,35 @@ def crm_database(
 def _prepare_deletes(plan: DeletePlan, tables: dict[str, str], sync: SyncReport) -> None:
     """Replication: check the slot (create it on first use), peek its deletes and confirm them
     after the load. Leaving replication: drop the slot so it stops holding WAL."""
-    state = dlt.current.source_state()
-    if plan.mode != "replication":
-        if state.pop("replication", None) and plan.stream is not None:
-            sync.after_commit.append(plan.stream.drop_slot)
-        return
     stream = plan.stream
+    if plan.mode != "replication":
+        if plan.slot_in_use and stream is not None:
+            sync.after_commit.append(stream.drop_slot)
+        return
     assert stream is not None
     stream.check_capability()
     health = stream.health()
     if not health.exists or health.wal_status == "lost":
-        if state.get("replication"):
+        if plan.slot_in_use:
             raise ReplicationError(
                 f"replication slot {stream.slot!r} is gone ("
                 f"{'invalidated: the server removed WAL it needed' if health.exists else 'dropped'}"
-                "); deletes since the last sync would be lost", where=stream.where,
+                "); deletes since the last sync would be lost",
+                where=stream.where,
                 fix="run one sync with deletes = 'reconcile' for this source (it finds every "
-                    "missed delete), then switch back to 'replication' (a new slot is created)")
+                "missed delete), then switch back to 'replication' (a new slot is created)",
+            )
         stream.ensure_publication()
-        state["replication"] = {"slot": stream.slot, "created_lsn": stream.create_slot(),
-                                "created_at": utc_now().isoformat()}
-        # Deletes before the slot existed are unknown: reconcile every table this once.
-        plan.replicated = Deletes(truncated=set(tables))
-        return
-    if health.lag_bytes is not None and health.lag_bytes > stream.max_lag_bytes:
+        stream.create_slot()
+    elif health.lag_bytes is not None and health.lag_bytes > stream.max_lag_bytes:
         sync.warnings.append(
             f"replication slot {stream.slot!r} is {health.lag_bytes / 2**20:,.0f} MiB behind "
-            f"(more than {stream.max_lag_bytes / 2**20:,.0f} MiB): sync more often")
+            f"(more than {stream.max_lag_bytes / 2**20:,.0f} MiB): sync more often"
+        )
     plan.replicated = stream.read()
+    if not plan.slot_in_use:
+        # Deletes from before this source used the slot are unknown: reconcile every table once.
+        plan.replicated.truncated |= set(tables)
     upto = plan.replicated.upto_lsn
     if upto:
         sync.after_commit.append(lambda: stream.confirm(upto))
@@ -122,8 +133,16 @@ class _TableReader:
     """Reads one table per sync: changed rows, then its tombstones."""
 
     def __init__(
-        self, source: str, db: Database, cursor_column: str, lookback: dt.timedelta,
-        batch_size: int, zone: ZoneInfo, mode: Mode, deletes: DeletePlan, sync: SyncReport,
+        self,
+        source: str,
+        db: Database,
+        cursor_column: str,
+        lookback: dt.timedelta,
+        batch_size: int,
+        zone: ZoneInfo,
+        mode: Mode,
+        deletes: DeletePlan,
+        sync: SyncReport,
         on_rows: RowCounter | None,
     ) -> None:
         self.source, self.db, self.cursor_column = source, db, cursor_column
@@ -139,8 +158,11 @@ class _TableReader:
         known: dict[str, str] = state.setdefault("columns", {})
         catalog = self.db.columns(table)
         if not catalog:
-            raise SourceError(f"table {table} does not exist", where=f"source {self.source!r}",
-                              fix=f"create it, or remove it from sources.{self.source}.tables")
+            raise SourceError(
+                f"table {table} does not exist",
+                where=f"source {self.source!r}",
+                fix=f"create it, or remove it from sources.{self.source}.tables",
+            )
         self._check_names(raw_table, known, catalog, where)
         utc_cursor = "with time zone" in catalog.get(self.cursor_column, "")
         window = _VersionWindow.from_state(state, self.lookback)
@@ -159,6 +181,10 @@ class _TableReader:
         window.save(state)
         self.sync.newest(raw_table, self._utc(window.cursor, utc_cursor))
         report.columns = dict(known)
+        if self.deletes.mode == "replication":  # read back by the next sync (slot_in_use)
+            state["replication_slot"] = self.deletes.stream.slot if self.deletes.stream else ""
+        else:
+            state.pop("replication_slot", None)
         key_type = arrow_type_of(_declared_type(catalog.get(key, "")))
         yield from self._deleted(table, key, key_type, raw_table, extracted, source_file_id)
 
@@ -167,8 +193,9 @@ class _TableReader:
     ) -> None:
         if not known:
             return
-        current = {name: known.get(name) or _declared_type(declared)
-                   for name, declared in catalog.items()}
+        current = {
+            name: known.get(name) or _declared_type(declared) for name, declared in catalog.items()
+        }
         changes = compare_columns(raw_table, known, current)
         enforce(self.mode, changes, where=where)
         self.sync.changes.extend(changes)
@@ -187,7 +214,11 @@ class _TableReader:
         return query
 
     def _conformed(
-        self, batch: pa.Table, raw_table: str, known: dict[str, str], source_file_id: str,
+        self,
+        batch: pa.Table,
+        raw_table: str,
+        known: dict[str, str],
+        source_file_id: str,
         where: str,
     ) -> Iterator[Any]:
         if batch.num_rows == 0:
@@ -200,13 +231,16 @@ class _TableReader:
         entry.drifted |= result.drifted
         extracted_at = utc_now()
         if result.rows.num_rows:
-            yield raw_item(stamp(result.rows, source_file_id=source_file_id,
-                                 extracted_at=extracted_at))
+            yield raw_item(
+                stamp(result.rows, source_file_id=source_file_id, extracted_at=extracted_at),
+                raw_table,
+            )
         if result.quarantined is not None and result.quarantined.num_rows:
             entry.rows_quarantined += result.quarantined.num_rows
-            quarantined = stamp(result.quarantined, source_file_id=source_file_id,
-                                extracted_at=extracted_at)
-            yield raw_item(quarantined, table_name=f"{self.source}_{QUARANTINE_TABLE}")
+            quarantined = stamp(
+                result.quarantined, source_file_id=source_file_id, extracted_at=extracted_at
+            )
+            yield raw_item(quarantined, f"{self.source}_{QUARANTINE_TABLE}")
 
     def _learn(
         self, raw_table: str, known: dict[str, str], schema: pa.Schema, *, report_new: bool
@@ -215,18 +249,27 @@ class _TableReader:
             if field.name in known or field.name.endswith("__v_text"):
                 continue
             known[field.name] = type_name(field.type)
-            if report_new and not any(c.column == field.name and c.change == "added"
-                                      for c in self.sync.changes if c.table == raw_table):
+            if report_new and not any(
+                c.column == field.name and c.change == "added"
+                for c in self.sync.changes
+                if c.table == raw_table
+            ):
                 self.sync.changes.append(
-                    ColumnChange(raw_table, "added", field.name, None, known[field.name]))
+                    ColumnChange(raw_table, "added", field.name, None, known[field.name])
+                )
 
     def _tracks_extracted(self, table: str) -> bool:
         replicated = self.deletes.replicated
         return replicated is not None and bool(replicated.keys.get(table))
 
     def _deleted(
-        self, table: str, key: str, key_type: pa.DataType, raw_table: str,
-        extracted: list[pa.Array], source_file_id: str,
+        self,
+        table: str,
+        key: str,
+        key_type: pa.DataType,
+        raw_table: str,
+        extracted: list[pa.Array],
+        source_file_id: str,
     ) -> Iterator[Any]:
         if self.deletes.mode == "none":
             return
@@ -238,9 +281,13 @@ class _TableReader:
         self.sync.table(raw_table).rows_deleted += found.num_rows
         deleted_at = found.column("__deleted_at").combine_chunks()
         rows = found.drop_columns(["__deleted_at"])
-        stamped = stamp(rows, source_file_id=f"{source_file_id}#deletes",
-                        extracted_at=utc_now(), deleted_at=deleted_at)
-        yield raw_item(stamped, table_name=raw_table + DELETES_SUFFIX)
+        stamped = stamp(
+            rows,
+            source_file_id=f"{source_file_id}#deletes",
+            extracted_at=utc_now(),
+            deleted_at=deleted_at,
+        )
+        yield raw_item(stamped, raw_table + DELETES_SUFFIX)
 
     def _find_deleted(self, table: str, key: str, extracted: list[pa.Array]) -> pa.Table | None:
         live = self.deletes.live_keys.get(table)
@@ -248,8 +295,12 @@ class _TableReader:
             return None
         if self.deletes.reconciles(table):
             source_keys = self.db.read(f"select {key} from {table}")
-            gone = missing_keys(live, source_keys.column(key).combine_chunks()
-                                if source_keys.num_rows else pa.array([], live.type))
+            gone = missing_keys(
+                live,
+                source_keys.column(key).combine_chunks()
+                if source_keys.num_rows
+                else pa.array([], live.type),
+            )
             return tombstones(key, gone, utc_now()) if len(gone) else None
         if self.deletes.replicated is None:
             return None
@@ -261,9 +312,7 @@ class _TableReader:
         ``timestamptz`` cursors are kept (naive) in UTC."""
         if cursor is None:
             return None
-        return cursor.replace(tzinfo=dt.UTC if utc_cursor else self.zone).astimezone(
-            dt.UTC)
-
+        return cursor.replace(tzinfo=dt.UTC if utc_cursor else self.zone).astimezone(dt.UTC)
 
 
 def _declared_type(declared: str) -> str:
@@ -309,7 +358,9 @@ class _VersionWindow:
         keep = [
             not (old and _version(k, c) in self.seen)
             for old, k, c in zip(
-                maybe_seen.to_pylist(), batch.column(key).to_pylist(), cursor_values.to_pylist(),
+                maybe_seen.to_pylist(),
+                batch.column(key).to_pylist(),
+                cursor_values.to_pylist(),
                 strict=True,
             )
         ]
@@ -340,9 +391,7 @@ class _VersionWindow:
             return
         floor = self._max - self.lookback
         state["cursor"] = self._max.strftime(CURSOR_FORMAT)
-        state["window"] = sorted(
-            v for v in self.seen if _cursor_of(v) >= floor
-        )
+        state["window"] = sorted(v for v in self.seen if _cursor_of(v) >= floor)
         self.cursor = self._max
 
 

@@ -30,6 +30,7 @@ class DeletePlan:
     live_keys: dict[str, pa.Array] = field(default_factory=dict)  # source table -> keys in raw
     deletes_tables: set[str] = field(default_factory=set)  # source tables with a deletes table
     stream: DeleteStream | None = None
+    slot_in_use: bool = False  # the last syncs read the replication slot
     replicated: Deletes | None = None
 
     def reconciles(self, table: str) -> bool:
@@ -46,11 +47,12 @@ def missing_keys(live: pa.Array, source_keys: pa.Array) -> pa.Array:
     return live.filter(pc.invert(pc.is_in(live, value_set=keys)))
 
 
-def tombstones(
-    key: str, keys: pa.Array, deleted_at: dt.datetime | list[dt.datetime]
-) -> pa.Table:
-    times = (pa.array(deleted_at, UTC_TS) if isinstance(deleted_at, list)
-             else pa.repeat(pa.scalar(deleted_at, UTC_TS), len(keys)))
+def tombstones(key: str, keys: pa.Array, deleted_at: dt.datetime | list[dt.datetime]) -> pa.Table:
+    times = (
+        pa.array(deleted_at, UTC_TS)
+        if isinstance(deleted_at, list)
+        else pa.repeat(pa.scalar(deleted_at, UTC_TS), len(keys))
+    )
     return pa.table({key: keys, "__deleted_at": times})
 
 

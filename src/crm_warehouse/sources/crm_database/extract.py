@@ -21,8 +21,10 @@ from crm_warehouse.errors import SourceError
 
 Backend = Literal["adbc", "connectorx"]
 CONNECT_TIMEOUT_SECONDS = 10
-_CONNECT_FIX = ("check host, port, database name, user and password in the source URL, and that "
-                "the server accepts connections")
+_CONNECT_FIX = (
+    "check host, port, database name, user and password in the source URL, and that "
+    "the server accepts connections"
+)
 
 
 def database_url(url: str, *, root: Path | None = None) -> str:
@@ -37,8 +39,10 @@ def database_url(url: str, *, root: Path | None = None) -> str:
         return f"sqlite://{path}"
     if dialect in {"postgres", "postgresql"}:
         return f"postgresql://{rest}"
-    raise SourceError(f"unsupported database URL scheme {scheme!r}",
-                      fix="use sqlite:///path or postgresql://user:password@host:5432/db")
+    raise SourceError(
+        f"unsupported database URL scheme {scheme!r}",
+        fix="use sqlite:///path or postgresql://user:password@host:5432/db",
+    )
 
 
 connectorx_url = database_url  # the normalised form is what connectorx expects
@@ -78,17 +82,22 @@ class Database:
         """Fail fast with the server's reason (connectorx would wait 30 s for its pool)."""
         if self.path is not None:
             if not self.path.exists():
-                raise SourceError(f"source database file {self.path} does not exist",
-                                  where=self.where,
-                                  fix="run `crm-warehouse demo` or correct sources.<name>.url")
+                raise SourceError(
+                    f"source database file {self.path} does not exist",
+                    where=self.where,
+                    fix="run `crm-warehouse demo` or correct sources.<name>.url",
+                )
             return
         import psycopg2
 
         try:
             psycopg2.connect(self.url, connect_timeout=timeout_seconds).close()
         except psycopg2.Error as exc:
-            raise SourceError(f"cannot connect to the database ({first_line(exc)})",
-                              where=self.where, fix=_CONNECT_FIX) from None
+            raise SourceError(
+                f"cannot connect to the database ({first_line(exc)})",
+                where=self.where,
+                fix=_CONNECT_FIX,
+            ) from None
 
     def columns(self, table: str) -> dict[str, str]:
         """The table's columns and declared types from the catalog ({} if it does not exist)."""
@@ -98,12 +107,16 @@ class Database:
             return {name: (declared or "").lower() for _, name, declared, *_ in rows}
         import psycopg2
 
-        with psycopg2.connect(self.url, connect_timeout=CONNECT_TIMEOUT_SECONDS) as con, \
-                con.cursor() as cur:
+        with (
+            psycopg2.connect(self.url, connect_timeout=CONNECT_TIMEOUT_SECONDS) as con,
+            con.cursor() as cur,
+        ):
             cur.execute(
                 "select column_name, data_type from information_schema.columns "
                 "where table_schema = current_schema() and table_name = %s "
-                "order by ordinal_position", (table,))
+                "order by ordinal_position",
+                (table,),
+            )
             return dict(cur.fetchall())
 
     def select_list(self, columns: dict[str, str]) -> str:
@@ -114,7 +127,8 @@ class Database:
             return "*"
         return ", ".join(
             f'cast("{name}" as real) as "{name}"'
-            if declared.upper().startswith(("NUMERIC", "DECIMAL")) else f'"{name}"'
+            if declared.upper().startswith(("NUMERIC", "DECIMAL"))
+            else f'"{name}"'
             for name, declared in columns.items()
         )
 
@@ -135,8 +149,9 @@ class Database:
         except (RuntimeError, OSError, BaseException) as exc:  # connectorx panics: BaseException
             if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
                 raise
-            raise SourceError(f"cannot read source ({first_line(exc)})", where=self.where,
-                              fix=_CONNECT_FIX) from None
+            raise SourceError(
+                f"cannot read source ({first_line(exc)})", where=self.where, fix=_CONNECT_FIX
+            ) from None
 
     def read(self, query: str) -> pa.Table:
         tables = list(self.batches(query, 1_000_000))
@@ -152,8 +167,9 @@ class Database:
     def _adbc_batches(self, query: str, batch_size: int) -> Iterator[pa.Table]:
         with self._adbc_connect() as con, con.cursor() as cursor:
             if self.path is not None:
-                cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows":
-                                                     str(batch_size)})
+                cursor.adbc_statement.set_options(
+                    **{"adbc.sqlite.query.batch_rows": str(batch_size)}
+                )
             cursor.execute(query)
             reader = cursor.fetch_record_batch()
             pending: list[pa.RecordBatch] = []
@@ -189,7 +205,7 @@ def _typed(table: pa.Table) -> pa.Table:
     the column's decimal (precision and scale from its type modifier); other opaque types
     (uuid, json, ...) become their text."""
     for index, field in enumerate(table.schema):
-        if not isinstance(field.type, pa.ExtensionType):
+        if not isinstance(field.type, pa.BaseExtensionType):
             continue
         column = table.column(index)
         values = pa.chunked_array([c.storage for c in column.chunks], field.type.storage_type)
@@ -208,8 +224,13 @@ def _sqlite_times(table: pa.Table, declared: dict[str, str]) -> pa.Table:
 
     for index, field in enumerate(table.schema):
         kind = declared.get(field.name, "").lower()
-        target = (pa.date32() if kind == "date" else
-                  pa.timestamp("us") if kind.startswith(("timestamp", "datetime")) else None)
+        target = (
+            pa.date32()
+            if kind == "date"
+            else pa.timestamp("us")
+            if kind.startswith(("timestamp", "datetime"))
+            else None
+        )
         if target is None or not pa.types.is_string(field.type):
             continue
         column = table.column(index)
@@ -221,8 +242,10 @@ def _sqlite_times(table: pa.Table, declared: dict[str, str]) -> pa.Table:
 
 def _is_numeric(field: pa.Field) -> bool:
     metadata = field.metadata or {}
-    return metadata.get(b"POSTGRESQL:type") == b"numeric" or getattr(
-        field.type, "type_name", "") == "numeric"
+    return (
+        metadata.get(b"POSTGRESQL:type") == b"numeric"
+        or getattr(field.type, "type_name", "") == "numeric"
+    )
 
 
 def _numeric_type(field: pa.Field) -> pa.DataType:

@@ -52,13 +52,22 @@ class DeleteStream:
     """The slot and publication of one source."""
 
     def __init__(
-        self, url: str, tables: list[str], *, slot: str, publication: str, where: str,
+        self,
+        url: str,
+        tables: list[str],
+        *,
+        slot: str,
+        publication: str,
+        where: str,
         max_lag_mb: int = 1024,
     ) -> None:
         for name in (slot, publication):
             if not _NAME.match(name):
-                raise ReplicationError(f"invalid replication name {name!r}", where=where,
-                                       fix="use lowercase letters, digits and '_'")
+                raise ReplicationError(
+                    f"invalid replication name {name!r}",
+                    where=where,
+                    fix="use lowercase letters, digits and '_'",
+                )
         self.url = url
         self.tables = tables
         self.slot = slot
@@ -81,61 +90,81 @@ class DeleteStream:
                 cur.execute(sql, params)
                 return cur.fetchall() if cur.description else []
         except psycopg2.Error as exc:
-            raise ReplicationError(f"replication query failed ({first_line(exc)})",
-                                   where=self.where,
-                                   fix="check the user's REPLICATION privilege and the slot "
-                                       "(see docs/sources.md, Deletes)") from None
+            raise ReplicationError(
+                f"replication query failed ({first_line(exc)})",
+                where=self.where,
+                fix="check the user's REPLICATION privilege and the slot "
+                "(see docs/sources.md, Deletes)",
+            ) from None
 
     def check_capability(self) -> None:
         """wal_level = logical, a user allowed to replicate, a key on every table."""
-        (level,), = self._query("show wal_level")
+        ((level,),) = self._query("show wal_level")
         if level != "logical":
             raise ReplicationError(
                 f"the server's wal_level is {level!r}, logical replication needs 'logical'",
                 where=self.where,
                 fix="set wal_level = logical and restart the server (Supabase has it), or set "
-                    "deletes = 'reconcile' for this source")
-        (allowed,), = self._query(
-            "select rolreplication or rolsuper from pg_roles where rolname = current_user")
+                "deletes = 'reconcile' for this source",
+            )
+        ((allowed,),) = self._query(
+            "select rolreplication or rolsuper from pg_roles where rolname = current_user"
+        )
         if not allowed:
             raise ReplicationError(
-                "the source user may not use replication slots", where=self.where,
+                "the source user may not use replication slots",
+                where=self.where,
                 fix="grant it REPLICATION (alter role ... with replication), or set "
-                    "deletes = 'reconcile' for this source")
-        keyless = [table for table, (identity, has_key) in self._identities().items()
-                   if identity == "n" or (identity == "d" and not has_key)]
+                "deletes = 'reconcile' for this source",
+            )
+        keyless = [
+            table
+            for table, (identity, has_key) in self._identities().items()
+            if identity == "n" or (identity == "d" and not has_key)
+        ]
         if keyless:
             raise ReplicationError(
                 f"table(s) {', '.join(keyless)} have no primary key (replica identity), so "
-                "their deletes cannot be replicated", where=self.where,
-                fix="add a primary key, or set deletes = 'reconcile' for this source")
+                "their deletes cannot be replicated",
+                where=self.where,
+                fix="add a primary key, or set deletes = 'reconcile' for this source",
+            )
 
     def _identities(self) -> dict[str, tuple[str, bool]]:
         rows = self._query(
             "select c.relname, c.relreplident, exists (select 1 from pg_index i where "
             "i.indrelid = c.oid and i.indisprimary) from pg_class c where c.relnamespace = "
-            "current_schema()::regnamespace and c.relname = any(%s)", (self.tables,))
+            "current_schema()::regnamespace and c.relname = any(%s)",
+            (self.tables,),
+        )
         return {name: (identity, has_key) for name, identity, has_key in rows}
 
     def health(self) -> SlotHealth:
         rows = self._query(
             "select wal_status, pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn) "
             "from pg_replication_slots where slot_name = %s and database = current_database()",
-            (self.slot,))
+            (self.slot,),
+        )
         if not rows:
             return SlotHealth(exists=False)
         wal_status, lag = rows[0]
         return SlotHealth(True, wal_status, int(lag) if lag is not None else None)
 
     def ensure_publication(self) -> None:
-        existing = {t for (t,) in self._query(
-            "select tablename from pg_publication_tables where pubname = %s "
-            "and schemaname = current_schema()", (self.publication,))}
-        if not self._query("select 1 from pg_publication where pubname = %s",
-                           (self.publication,)):
+        existing = {
+            t
+            for (t,) in self._query(
+                "select tablename from pg_publication_tables where pubname = %s "
+                "and schemaname = current_schema()",
+                (self.publication,),
+            )
+        }
+        if not self._query("select 1 from pg_publication where pubname = %s", (self.publication,)):
             tables = ", ".join(f'"{t}"' for t in self.tables)
-            self._query(f"create publication {self.publication} for table {tables} "
-                        "with (publish = 'delete, truncate')")
+            self._query(
+                f"create publication {self.publication} for table {tables} "
+                "with (publish = 'delete, truncate')"
+            )
             return
         missing = [t for t in self.tables if t not in existing]
         if missing:
@@ -144,13 +173,16 @@ class DeleteStream:
 
     def create_slot(self) -> str:
         ((lsn,),) = self._query(
-            "select lsn::text from pg_create_logical_replication_slot(%s, 'pgoutput')",
-            (self.slot,))
+            "select lsn::text from pg_create_logical_replication_slot(%s, 'pgoutput')", (self.slot,)
+        )
         return str(lsn)
 
     def drop_slot(self) -> None:
-        self._query("select pg_drop_replication_slot(slot_name) from pg_replication_slots "
-                    "where slot_name = %s and not active", (self.slot,))
+        self._query(
+            "select pg_drop_replication_slot(slot_name) from pg_replication_slots "
+            "where slot_name = %s and not active",
+            (self.slot,),
+        )
 
     def read(self) -> Deletes:
         """Peek every change up to the current WAL position (the slot does not move)."""
@@ -158,7 +190,8 @@ class DeleteStream:
         rows = self._query(
             "select data from pg_logical_slot_peek_binary_changes(%s, %s::pg_lsn, null, "
             "'proto_version', '1', 'publication_names', %s)",
-            (self.slot, upto, self.publication))
+            (self.slot, upto, self.publication),
+        )
         deletes = decode(bytes(data) for (data,) in rows)
         deletes.upto_lsn = str(upto)
         return deletes
@@ -185,8 +218,14 @@ def decode(messages: Iterator[bytes]) -> Deletes:
             (relid,) = struct.unpack_from(">I", message, 1)
             table, columns = relations[relid]
             values = _tuple(message, 6)
-            key = next((value for (_, is_key), value in zip(columns, values, strict=True)
-                        if is_key and value is not None), None)
+            key = next(
+                (
+                    value
+                    for (_, is_key), value in zip(columns, values, strict=True)
+                    if is_key and value is not None
+                ),
+                None,
+            )
             if key is not None:
                 deletes.keys.setdefault(table, []).append((key, committed_at))
         elif kind == b"T":

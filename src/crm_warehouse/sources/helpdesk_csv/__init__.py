@@ -26,10 +26,23 @@ from crm_warehouse.sources.metadata import column_hints, stamp, utc_now
 from crm_warehouse.sources.sync import SyncReport
 
 REQUIRED_COLUMNS = (
-    "Ticket ID", "Customer Name", "Customer Email", "Customer Age", "Customer Gender",
-    "Product Purchased", "Date of Purchase", "Ticket Type", "Ticket Subject",
-    "Ticket Description", "Ticket Status", "Resolution", "Ticket Priority", "Ticket Channel",
-    "First Response Time", "Time to Resolution", "Customer Satisfaction Rating",
+    "Ticket ID",
+    "Customer Name",
+    "Customer Email",
+    "Customer Age",
+    "Customer Gender",
+    "Product Purchased",
+    "Date of Purchase",
+    "Ticket Type",
+    "Ticket Subject",
+    "Ticket Description",
+    "Ticket Status",
+    "Resolution",
+    "Ticket Priority",
+    "Ticket Channel",
+    "First Response Time",
+    "Time to Resolution",
+    "Customer Satisfaction Rating",
 )
 OPTIONAL_COLUMNS = ("Created At",)
 ROW_NUMBER = "_source_row_number"
@@ -51,8 +64,13 @@ def helpdesk_csv(
     sync: SyncReport | None = None,
 ) -> DltResource:
     return dlt.resource(
-        _feed_rows(feed_dir, pattern, on_rows, sync or SyncReport(source_name, ""),
-                   f"{source_name}_tickets"),
+        _feed_rows(
+            feed_dir,
+            pattern,
+            on_rows,
+            sync or SyncReport(source_name, ""),
+            f"{source_name}_tickets",
+        ),
         name=f"{source_name}_tickets",
         write_disposition="append",
     )
@@ -60,9 +78,12 @@ def helpdesk_csv(
 
 def list_feed_files(feed_dir: Path, pattern: str) -> list[Path]:
     if not feed_dir.is_dir():
-        raise SourceError(f"feed folder {feed_dir} does not exist", where="helpdesk feed",
-                          fix="create it, point sources.<name>.feed_dir at the export "
-                              "folder, or run `crm-warehouse demo`")
+        raise SourceError(
+            f"feed folder {feed_dir} does not exist",
+            where="helpdesk feed",
+            fix="create it, point sources.<name>.feed_dir at the export "
+            "folder, or run `crm-warehouse demo`",
+        )
     return sorted(p for p in feed_dir.glob(pattern) if p.is_file())
 
 
@@ -94,8 +115,9 @@ def _feed_rows(
         if on_rows:
             on_rows(relative, table.num_rows)
         if table.num_rows:
-            stamped = stamp(table, source_file_id=f"{relative}#sha256:{digest[:16]}",
-                            extracted_at=utc_now())
+            stamped = stamp(
+                table, source_file_id=f"{relative}#sha256:{digest[:16]}", extracted_at=utc_now()
+            )
             yield dlt.mark.with_hints(
                 stamped, dlt.mark.make_hints(columns=column_hints(stamped.schema))
             )
@@ -112,8 +134,9 @@ def _track_columns(
     known: dict[str, str] = state.setdefault("columns", {})
     current = dict.fromkeys(table.column_names, "text")
     if known:
-        sync.changes.extend(c for c in compare_columns(raw_table, known, current)
-                            if c.change == "added")
+        sync.changes.extend(
+            c for c in compare_columns(raw_table, known, current) if c.change == "added"
+        )
     known.update(current)
     sync.table(raw_table).columns = dict(known)
 
@@ -124,12 +147,18 @@ def read_ticket_file(path: Path, *, where: str) -> pa.Table:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             header = next(csv.reader(handle), [])
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise SourceError(f"unreadable CSV header ({exc})", where=where,
-                          fix="re-export the file as UTF-8 CSV with a header row") from None
+        raise SourceError(
+            f"unreadable CSV header ({exc})",
+            where=where,
+            fix="re-export the file as UTF-8 CSV with a header row",
+        ) from None
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise SourceError(f"missing column(s) {', '.join(missing)}", where=where,
-                          fix="export with the standard ticket layout (see docs/sources.md)")
+        raise SourceError(
+            f"missing column(s) {', '.join(missing)}",
+            where=where,
+            fix="export with the standard ticket layout (see docs/sources.md)",
+        )
     try:
         table = pacsv.read_csv(
             path,
@@ -140,13 +169,13 @@ def read_ticket_file(path: Path, *, where: str) -> pa.Table:
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise SourceError(f"malformed CSV ({str(exc).splitlines()[0]})", where=where,
-                          fix="check quoting of multi-line descriptions and the column "
-                              "count of every row") from None
+        raise SourceError(
+            f"malformed CSV ({str(exc).splitlines()[0]})",
+            where=where,
+            fix="check quoting of multi-line descriptions and the column count of every row",
+        ) from None
     table = table.rename_columns([snake_case(name) for name in table.column_names])
     for optional in OPTIONAL_COLUMNS:
         if snake_case(optional) not in table.column_names:
             table = table.append_column(snake_case(optional), pa.nulls(table.num_rows, pa.string()))
-    return table.append_column(
-        ROW_NUMBER, pa.array(range(1, table.num_rows + 1), pa.int64())
-    )
+    return table.append_column(ROW_NUMBER, pa.array(range(1, table.num_rows + 1), pa.int64()))

@@ -67,15 +67,20 @@ def marketing_api(
     )
     endpoint = _Endpoint(source_name, client, config, sync, on_rows)
     return [
-        dlt.resource(endpoint.rows(name, keys), name=f"{source_name}_{name}",
-                     write_disposition="append")
+        dlt.resource(
+            endpoint.rows(name, keys), name=f"{source_name}_{name}", write_disposition="append"
+        )
         for name, keys in config.endpoints.items()
     ]
 
 
 class _Endpoint:
     def __init__(
-        self, source: str, client: RESTClient, config: MarketingApiSource, sync: SyncReport,
+        self,
+        source: str,
+        client: RESTClient,
+        config: MarketingApiSource,
+        sync: SyncReport,
         on_rows: RowCounter | None,
     ) -> None:
         self.source, self.client, self.config = source, client, config
@@ -87,15 +92,17 @@ class _Endpoint:
         raw_table = f"{self.source}_{endpoint}"
         where = f"source {self.source!r} endpoint {endpoint}"
         known: dict[str, str] = state.setdefault(
-            "columns", {name: type_name(t) for name, t in ENDPOINT_COLUMNS.get(endpoint, {})
-                        .items()})
+            "columns",
+            {name: type_name(t) for name, t in ENDPOINT_COLUMNS.get(endpoint, {}).items()},
+        )
         window = _Window(state, self.lookback, ZoneInfo(self.config.timezone))
         report = self.sync.table(raw_table)
         source_file_id = f"{self.source}.{endpoint}@{self.sync.run_id}"
         seen_columns: set[str] = set()
         new_records = 0
-        for records in self._pages(endpoint, window.since(self.config.initial_updated_since),
-                                   where):
+        for records in self._pages(
+            endpoint, window.since(self.config.initial_updated_since), where
+        ):
             report.rows_extracted += len(records)
             fresh = window.fresh(records, keys, self.config.cursor_field)
             new_records += len(fresh)
@@ -118,20 +125,28 @@ class _Endpoint:
         except requests.HTTPError as exc:
             raise _http_error(exc, where) from None
         except requests.exceptions.JSONDecodeError:
-            raise SourceError("the marketing API sent an empty or non-JSON response",
-                              where=where, fix="retry later; nothing was loaded from this "
-                                               "sync, the next one starts from the same point"
-                              ) from None
+            raise SourceError(
+                "the marketing API sent an empty or non-JSON response",
+                where=where,
+                fix="retry later; nothing was loaded from this "
+                "sync, the next one starts from the same point",
+            ) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise SourceError(
                 f"the marketing API did not answer ({type(exc).__name__}) after "
-                f"{self.config.max_attempts} attempts", where=where,
+                f"{self.config.max_attempts} attempts",
+                where=where,
                 fix="check base_url and the network; raise timeout_seconds for a slow API",
             ) from None
 
     def _typed(
-        self, records: list[dict[str, Any]], endpoint: str, raw_table: str,
-        known: dict[str, str], source_file_id: str, where: str,
+        self,
+        records: list[dict[str, Any]],
+        endpoint: str,
+        raw_table: str,
+        known: dict[str, str],
+        source_file_id: str,
+        where: str,
     ) -> Iterator[Any]:
         table = records_to_arrow(records, ENDPOINT_COLUMNS.get(endpoint, {}))
         result = conform(table, raw_table, known, self.config.schema_contract, where=where)
@@ -144,13 +159,16 @@ class _Endpoint:
         entry.drifted |= result.drifted
         extracted_at = utc_now()
         if result.rows.num_rows:
-            yield raw_item(stamp(result.rows, source_file_id=source_file_id,
-                                 extracted_at=extracted_at))
+            yield raw_item(
+                stamp(result.rows, source_file_id=source_file_id, extracted_at=extracted_at),
+                raw_table,
+            )
         if result.quarantined is not None and result.quarantined.num_rows:
             entry.rows_quarantined += result.quarantined.num_rows
-            quarantined = stamp(result.quarantined, source_file_id=source_file_id,
-                                extracted_at=extracted_at)
-            yield raw_item(quarantined, table_name=f"{self.source}_{QUARANTINE_TABLE}")
+            quarantined = stamp(
+                result.quarantined, source_file_id=source_file_id, extracted_at=extracted_at
+            )
+            yield raw_item(quarantined, f"{self.source}_{QUARANTINE_TABLE}")
 
     def _report_missing(self, raw_table: str, known: dict[str, str], seen: set[str]) -> None:
         """A column no record of a non-empty sync carried is reported as removed, once."""
@@ -174,11 +192,17 @@ def _http_error(exc: requests.HTTPError, where: str) -> SourceError:
     detail = _error_detail(response)
     if status in (401, 403):
         what = "refused the token" if status == 401 else "denied access"
-        return SourceError(f"the marketing API {what} (HTTP {status}{detail})", where=where,
-                           fix="renew the API token (sources.<name>.token in .secrets.toml or "
-                               "CRM_WAREHOUSE_SOURCES__<NAME>__TOKEN) and check its scopes")
-    return SourceError(f"the marketing API failed (HTTP {status}{detail}) after retries",
-                       where=where, fix="retry later; nothing from this sync was loaded")
+        return SourceError(
+            f"the marketing API {what} (HTTP {status}{detail})",
+            where=where,
+            fix="renew the API token (sources.<name>.token in .secrets.toml or "
+            "CRM_WAREHOUSE_SOURCES__<NAME>__TOKEN) and check its scopes",
+        )
+    return SourceError(
+        f"the marketing API failed (HTTP {status}{detail}) after retries",
+        where=where,
+        fix="retry later; nothing from this sync was loaded",
+    )
 
 
 def _error_detail(response: requests.Response | None) -> str:
@@ -190,7 +214,6 @@ def _error_detail(response: requests.Response | None) -> str:
         return ""
     message = body.get("message") or body.get("error") if isinstance(body, dict) else None
     return f": {message}" if message else ""
-
 
 
 class _Window:
@@ -217,8 +240,9 @@ class _Window:
         kept = []
         for record in records:
             at = _parse_time(record.get(cursor_field), self.zone)
-            version = json.dumps([record.get(k) for k in keys] + [record.get(cursor_field)],
-                                 default=str)
+            version = json.dumps(
+                [record.get(k) for k in keys] + [record.get(cursor_field)], default=str
+            )
             if version in self.loaded or version in self.this_sync:
                 continue
             if at is not None:
@@ -234,8 +258,7 @@ class _Window:
         versions = {v: at for v, at in self.this_sync.items() if at >= floor}
         old = {v for v in self.loaded if v not in versions}
         state["cursor"] = self.newest.isoformat()
-        state["window"] = sorted(set(versions) | {v for v in old
-                                                  if _version_time(v) >= floor})
+        state["window"] = sorted(set(versions) | {v for v in old if _version_time(v) >= floor})
 
 
 def _parse_time(value: Any, zone: dt.tzinfo = dt.UTC) -> dt.datetime | None:

@@ -91,7 +91,9 @@ def _typed(values: list[Any], declared: pa.DataType) -> pa.Array:
 
 def _text(values: list[Any]) -> pa.Array:
     return pa.array(
-        [None if v is None else (json.dumps(v) if isinstance(v, dict | list) else str(v))
-         for v in values],
+        [
+            None if v is None else (json.dumps(v) if isinstance(v, dict | list) else str(v))
+            for v in values
+        ],
         pa.string(),
     )
