@@ -54,5 +54,6 @@ bench: venv ## Speed and memory benchmarks (reports figures)
 lock: ## Re-resolve requirements.lock from pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock
 
-clean: ## Remove generated data, exports and the venv
-	rm -rf data powerbi/*.csv powerbi/*.parquet powerbi/manifest.json $(VENV)
+clean: ## Remove generated data, exports, sites and the venv (keeps screenshots/)
+	rm -rf data site powerbi/*.csv powerbi/*.parquet powerbi/manifest.json \
+		powerbi/CRM-Warehouse.* powerbi/insights.* $(VENV) tools/node/node_modules

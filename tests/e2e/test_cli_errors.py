@@ -7,7 +7,7 @@ import shutil
 import pytest
 
 from tests.conftest import REPO
-from tests.e2e.conftest import Project
+from tests.conftest import Project
 
 pytestmark = pytest.mark.e2e
 

@@ -1,9 +1,5 @@
-"""The built demo for the Power BI, dashboard and insights tests.
-
-The e2e suite builds the demo once per session (tests/e2e/conftest.py, `demo`); a fixture
-imported from there would be a second definition and build it again, so this one reuses the
-folder the e2e fixture built when it exists in this session, and builds its own otherwise.
-"""
+"""The built demo for the Power BI, dashboard and insights tests: the session-wide `demo`
+fixture of tests/conftest.py, shared with the end-to-end suite."""
 
 from __future__ import annotations
 
@@ -13,29 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, write_config
-from tests.e2e.conftest import Project
+from tests.conftest import REPO, Project
 
 SCHEMAS = REPO.parent / "shared" / "powerbi-schemas"
 NODE_TOOLS = REPO / "tools" / "node"
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-def _complete(folder: Path) -> bool:
-    return (folder / "powerbi" / "CRM-Warehouse.pbip").exists() and (
-        folder / "site" / "dashboard" / "index.html"
-    ).exists()
-
-
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Project:
-    e2e = tmp_path_factory.getbasetemp() / "demo0"
-    if _complete(e2e):
-        return Project(e2e, e2e / "crm-warehouse.toml")
-    folder = tmp_path_factory.mktemp("publish-demo")
-    project = Project(folder, write_config(folder))
-    project.cli("demo")
-    return project
+def built(demo: Project) -> Project:
+    return demo
 
 
 def require_tool(available: bool, reason: str) -> None:
