@@ -213,7 +213,13 @@
       case "bar":
         return [{ type: "bar", orientation: "h", y: labels.slice().reverse(), x: list.map((g) => g.values[0]).reverse(), name: label(visual.measures[0]), marker: { color: COLORS[0] } }];
       case "column":
-        return visual.measures.map((m, i) => ({ type: "bar", x: labels, y: list.map((g) => g.values[i]), name: label(m), marker: { color: COLORS[i] }, yaxis: i && secondAxis(m, visual.measures[0]) ? "y2" : "y" }));
+        // A measure on the second axis is drawn as line + markers: bars on two overlaid axes
+        // share one slot per category and hide each other.
+        return visual.measures.map((m, i) => {
+          const onSecondAxis = i && secondAxis(m, visual.measures[0]);
+          const trace = { x: labels, y: list.map((g) => g.values[i]), name: label(m), marker: { color: COLORS[i] }, yaxis: onSecondAxis ? "y2" : "y" };
+          return onSecondAxis ? { ...trace, type: "scatter", mode: "lines+markers", line: { color: COLORS[i] } } : { ...trace, type: "bar" };
+        });
       case "line":
         return visual.measures.map((m, i) => ({ type: "scatter", mode: "lines", x: labels, y: list.map((g) => g.values[i]), name: label(m), line: { color: COLORS[i] } }));
       case "donut":
@@ -253,7 +259,11 @@
       layout.xaxis = { title: { text: SPEC.metrics[visual.measures[0]].label } };
       layout.yaxis = { title: { text: SPEC.metrics[visual.measures[1]].label } };
     }
-    if (data.some((t) => t.yaxis === "y2")) layout.yaxis2 = { overlaying: "y", side: "right", showgrid: false };
+    if (data.some((t) => t.yaxis === "y2")) {
+      // From zero, like the first axis, so small differences are not drawn as large ones.
+      layout.yaxis2 = { overlaying: "y", side: "right", showgrid: false, rangemode: "tozero", automargin: true };
+      layout.margin = { ...(layout.margin || {}), r: 60 };
+    }
     element.dataset.points = String(pointCount(data));
     return Plotly.react(element, data, layout, { displayModeBar: false, responsive: true, staticPlot: false });
   }
