@@ -71,6 +71,9 @@ def configure_dlt() -> None:
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "WARNING")
     # Arrow batches get dlt's load id, so each raw row can be traced to its load.
     os.environ["NORMALIZE__PARQUET_NORMALIZER__ADD_DLT_LOAD_ID"] = "true"
+    # The parquet files between extract and load are read once, locally: compressing them
+    # costs more time than it saves.
+    os.environ.setdefault("DATA_WRITER__COMPRESSION", "none")
 
 
 def ingest(

@@ -43,8 +43,14 @@ def stamp(
     return (
         table.append_column(EXTRACTED_AT, pa.repeat(pa.scalar(extracted_at, UTC_TS), n))
         .append_column(SYNCED_AT, pa.nulls(n, UTC_TS))
-        .append_column(SOURCE_FILE_ID, pa.repeat(pa.scalar(source_file_id, pa.string()), n))
+        .append_column(SOURCE_FILE_ID, _constant_text(source_file_id, n))
     )
+
+
+def _constant_text(value: str, n: int) -> pa.DictionaryArray:
+    """One value on every row, dictionary-encoded: no copy per row, and parquet keeps it once."""
+    indices = pa.repeat(pa.scalar(0, pa.int32()), n)
+    return pa.DictionaryArray.from_arrays(indices, pa.array([value], pa.string()))
 
 
 def column_hints(schema: pa.Schema) -> dict[str, dict[str, Any]]:
