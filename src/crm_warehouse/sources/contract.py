@@ -14,6 +14,7 @@ contract for it (``schema_contract`` = ``evolve`` | ``quarantine`` | ``freeze``)
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -264,3 +265,23 @@ def arrow_type_of(name: str) -> pa.DataType:
         "binary": pa.binary(),
         "time": pa.time64("us"),
     }.get(name, pa.string())
+
+
+QUARANTINE_MEMORY = 50_000
+
+
+def not_quarantined_before(quarantined: pa.Table | None, state: dict[str, Any]) -> pa.Table | None:
+    """The quarantined rows not already quarantined by an earlier sync: a bad row that the
+    lookback reads again (or whose malformed cursor keeps matching) goes in once."""
+    if quarantined is None or quarantined.num_rows == 0:
+        return None
+    seen: list[str] = state.setdefault("quarantined", [])
+    known = set(seen)
+    digests = [
+        hashlib.sha1(r.encode(), usedforsecurity=False).hexdigest()[:16]
+        for r in quarantined.column("record").to_pylist()
+    ]
+    keep = [d not in known for d in digests]
+    seen.extend(d for d, new in zip(digests, keep, strict=True) if new)
+    del seen[:-QUARANTINE_MEMORY]
+    return quarantined.filter(pa.array(keep)) if any(keep) else None

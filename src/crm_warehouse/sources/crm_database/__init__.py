@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,7 @@ from crm_warehouse.sources.contract import (
     compare_columns,
     conform,
     enforce,
+    not_quarantined_before,
     type_name,
 )
 from crm_warehouse.sources.crm_database.deletes import (
@@ -169,15 +171,10 @@ class _TableReader:
         extracted: list[pa.Array] = []
         source_file_id = f"{self.source}.{table}@{self.sync.run_id}"
         query = self._query(table, catalog, window, utc_cursor)
+        batches = _Batches(table, key, raw_table, source_file_id, where, window, state)
         for batch in self.db.batches(query, self.batch_size, catalog):
             report.rows_extracted += batch.num_rows
-            fresh = window.drop_seen(batch, key, self.cursor_column)
-            window.remember(fresh, key, self.cursor_column)
-            if self.on_rows:
-                self.on_rows(table, fresh.num_rows)
-            if self._tracks_extracted(table):
-                extracted.append(fresh.column(key).combine_chunks())
-            yield from self._conformed(fresh, raw_table, known, source_file_id, where)
+            yield from self._load_batch(batch, batches, known, extracted)
         window.save(state)
         self.sync.newest(raw_table, self._utc(window.cursor, utc_cursor))
         report.columns = dict(known)
@@ -213,34 +210,37 @@ class _TableReader:
             query += f" where {self.cursor_column} >= '{since}{zone}'"
         return query
 
-    def _conformed(
-        self,
-        batch: pa.Table,
-        raw_table: str,
-        known: dict[str, str],
-        source_file_id: str,
-        where: str,
+    def _load_batch(
+        self, batch: pa.Table, at: _Batches, known: dict[str, str], extracted: list[pa.Array]
     ) -> Iterator[Any]:
+        """Conform a batch to raw, drop the versions raw holds, yield rows and quarantine."""
         if batch.num_rows == 0:
             return
         first_batch = not known
-        result = conform(batch, raw_table, known, self.mode, where=where)
-        self._learn(raw_table, known, result.rows.schema, report_new=not first_batch)
+        result = conform(batch, at.raw_table, known, self.mode, where=at.where)
+        self._learn(at.raw_table, known, result.rows.schema, report_new=not first_batch)
         self.sync.changes.extend(result.changes)
-        entry = self.sync.table(raw_table)
+        entry = self.sync.table(at.raw_table)
         entry.drifted |= result.drifted
+        fresh = at.window.drop_seen(result.rows, at.key, self.cursor_column)
+        at.window.remember(fresh, at.key, self.cursor_column)
+        if self.on_rows:
+            self.on_rows(at.table, fresh.num_rows)
+        if self._tracks_extracted(at.table):
+            extracted.append(fresh.column(at.key).combine_chunks())
         extracted_at = utc_now()
-        if result.rows.num_rows:
+        if fresh.num_rows:
             yield raw_item(
-                stamp(result.rows, source_file_id=source_file_id, extracted_at=extracted_at),
-                raw_table,
+                stamp(fresh, source_file_id=at.source_file_id, extracted_at=extracted_at),
+                at.raw_table,
             )
-        if result.quarantined is not None and result.quarantined.num_rows:
-            entry.rows_quarantined += result.quarantined.num_rows
-            quarantined = stamp(
-                result.quarantined, source_file_id=source_file_id, extracted_at=extracted_at
+        quarantined = not_quarantined_before(result.quarantined, at.state)
+        if quarantined is not None:
+            entry.rows_quarantined += quarantined.num_rows
+            stamped = stamp(
+                quarantined, source_file_id=at.source_file_id, extracted_at=extracted_at
             )
-            yield raw_item(quarantined, f"{self.source}_{QUARANTINE_TABLE}")
+            yield raw_item(stamped, f"{self.source}_{QUARANTINE_TABLE}")
 
     def _learn(
         self, raw_table: str, known: dict[str, str], schema: pa.Schema, *, report_new: bool
@@ -331,6 +331,19 @@ def _declared_type(declared: str) -> str:
     if text.startswith("bool"):
         return "bool"
     return "text"
+
+
+@dataclass
+class _Batches:
+    """What every batch of one table's sync shares."""
+
+    table: str
+    key: str
+    raw_table: str
+    source_file_id: str
+    where: str
+    window: _VersionWindow
+    state: dict[str, Any]
 
 
 class _VersionWindow:

@@ -30,7 +30,13 @@ from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginat
 
 from crm_warehouse.config import MarketingApiSource
 from crm_warehouse.errors import SourceError
-from crm_warehouse.sources.contract import QUARANTINE_TABLE, ColumnChange, conform, type_name
+from crm_warehouse.sources.contract import (
+    QUARANTINE_TABLE,
+    ColumnChange,
+    conform,
+    not_quarantined_before,
+    type_name,
+)
 from crm_warehouse.sources.marketing_api.schema import ENDPOINT_COLUMNS, records_to_arrow
 from crm_warehouse.sources.metadata import raw_item, stamp, utc_now
 from crm_warehouse.sources.sync import SyncReport
@@ -109,7 +115,7 @@ class _Endpoint:
             if not fresh:
                 continue
             seen_columns.update(key for record in fresh for key in record)
-            yield from self._typed(fresh, endpoint, raw_table, known, source_file_id, where)
+            yield from self._typed(fresh, endpoint, raw_table, known, source_file_id, where, state)
         if self.on_rows:
             self.on_rows(endpoint, new_records)
         window.save(state)
@@ -147,6 +153,7 @@ class _Endpoint:
         known: dict[str, str],
         source_file_id: str,
         where: str,
+        state: dict[str, Any],
     ) -> Iterator[Any]:
         table = records_to_arrow(records, ENDPOINT_COLUMNS.get(endpoint, {}))
         result = conform(table, raw_table, known, self.config.schema_contract, where=where)
@@ -163,10 +170,11 @@ class _Endpoint:
                 stamp(result.rows, source_file_id=source_file_id, extracted_at=extracted_at),
                 raw_table,
             )
-        if result.quarantined is not None and result.quarantined.num_rows:
-            entry.rows_quarantined += result.quarantined.num_rows
+        quarantined = not_quarantined_before(result.quarantined, state)
+        if quarantined is not None:
+            entry.rows_quarantined += quarantined.num_rows
             quarantined = stamp(
-                result.quarantined, source_file_id=source_file_id, extracted_at=extracted_at
+                quarantined, source_file_id=source_file_id, extracted_at=extracted_at
             )
             yield raw_item(quarantined, f"{self.source}_{QUARANTINE_TABLE}")
 
