@@ -2,8 +2,8 @@
 
 A failing source is reported and recorded; the other sources still load in the same run.
 After each load commits, its rows get ``_ab_synced_at`` = the time dlt recorded the commit,
-the source's post-commit steps run (confirming a replication slot), and the sync's metadata
-(rows, newest cursor, lag, schema changes) is written to ``ops`` (``sync_log.py``).
+the source's post-commit steps run (dropping a replication slot no longer used), and the
+sync's metadata (rows, newest cursor, lag, schema changes) goes to ``ops`` (``sync_log.py``).
 """
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ def _crm_source(
     plan = DeletePlan(mode=src.deletes)
     if src.deletes != "none":
         plan.live_keys, plan.deletes_tables = live_keys(pipeline, name, src.tables)
-    plan.slot_in_use = slot_in_use(pipeline)
+    plan.slot_in_use, plan.confirmed_lsn = slot_position(pipeline)
     if db.is_postgres:
         slot = src.replication.slot_name or f"crm_warehouse_{name}"
         plan.stream = DeleteStream(
@@ -218,10 +218,18 @@ def _marketing_endpoint(settings: Settings, src: MarketingApiSource) -> Iterator
         yield server.base_url, server.token
 
 
-def slot_in_use(pipeline: dlt.Pipeline) -> bool:
-    """Whether the source's last successful syncs read a replication slot (resource state)."""
+def slot_position(pipeline: dlt.Pipeline) -> tuple[bool, str | None]:
+    """Whether the last committed sync read a replication slot, and up to which position its
+    load holds the slot's deletes (resource state)."""
     resources = pipeline.state.get("sources", {}).get("crm_database", {}).get("resources", {})
-    return any(state.get("replication_slot") for state in resources.values())
+    states = [s for s in resources.values() if s.get("replication_slot")]
+    positions = [s["replication_lsn"] for s in states if s.get("replication_lsn")]
+    return bool(states), min(positions, key=_lsn) if positions else None
+
+
+def _lsn(text: str) -> int:
+    high, low = text.split("/")
+    return (int(high, 16) << 32) + int(low, 16)
 
 
 def live_keys(

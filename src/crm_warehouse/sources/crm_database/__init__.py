@@ -95,8 +95,13 @@ def crm_database(
 
 
 def _prepare_deletes(plan: DeletePlan, tables: dict[str, str], sync: SyncReport) -> None:
-    """Replication: check the slot (create it on first use), peek its deletes and confirm them
-    after the load. Leaving replication: drop the slot so it stops holding WAL."""
+    """Replication: check the slot (create it on first use), confirm what the warehouse's
+    committed state says it holds, and peek the deletes since. Leaving replication: drop the
+    slot after the load so it stops holding WAL.
+
+    The slot is confirmed only up to the position recorded in the resource state of the last
+    load that committed - not right after this load - so a run whose load is later discarded
+    (write-audit-publish) reads the same deletes again."""
     stream = plan.stream
     if plan.mode != "replication":
         if plan.slot_in_use and stream is not None:
@@ -122,13 +127,12 @@ def _prepare_deletes(plan: DeletePlan, tables: dict[str, str], sync: SyncReport)
             f"replication slot {stream.slot!r} is {health.lag_bytes / 2**20:,.0f} MiB behind "
             f"(more than {stream.max_lag_bytes / 2**20:,.0f} MiB): sync more often"
         )
+    if plan.confirmed_lsn:
+        stream.confirm(plan.confirmed_lsn)
     plan.replicated = stream.read()
     if not plan.slot_in_use:
         # Deletes from before this source used the slot are unknown: reconcile every table once.
         plan.replicated.truncated |= set(tables)
-    upto = plan.replicated.upto_lsn
-    if upto:
-        sync.after_commit.append(lambda: stream.confirm(upto))
 
 
 class _TableReader:
@@ -178,10 +182,7 @@ class _TableReader:
         window.save(state)
         self.sync.newest(raw_table, self._utc(window.cursor, utc_cursor))
         report.columns = dict(known)
-        if self.deletes.mode == "replication":  # read back by the next sync (slot_in_use)
-            state["replication_slot"] = self.deletes.stream.slot if self.deletes.stream else ""
-        else:
-            state.pop("replication_slot", None)
+        _remember_slot(state, self.deletes)
         key_type = arrow_type_of(_declared_type(catalog.get(key, "")))
         yield from self._deleted(table, key, key_type, raw_table, extracted, source_file_id)
 
@@ -331,6 +332,17 @@ def _declared_type(declared: str) -> str:
     if text.startswith("bool"):
         return "bool"
     return "text"
+
+
+def _remember_slot(state: dict[str, Any], plan: DeletePlan) -> None:
+    """For the next sync (read back by ingestion): that this source reads the slot, and the
+    position up to which this load holds its deletes."""
+    if plan.mode == "replication" and plan.stream is not None and plan.replicated is not None:
+        state["replication_slot"] = plan.stream.slot
+        state["replication_lsn"] = plan.replicated.upto_lsn
+    else:
+        state.pop("replication_slot", None)
+        state.pop("replication_lsn", None)
 
 
 @dataclass

@@ -30,7 +30,8 @@ class DeletePlan:
     live_keys: dict[str, pa.Array] = field(default_factory=dict)  # source table -> keys in raw
     deletes_tables: set[str] = field(default_factory=set)  # source tables with a deletes table
     stream: DeleteStream | None = None
-    slot_in_use: bool = False  # the last syncs read the replication slot
+    slot_in_use: bool = False  # the last committed sync read the replication slot
+    confirmed_lsn: str | None = None  # ... and holds the slot's deletes up to here
     replicated: Deletes | None = None
 
     def reconciles(self, table: str) -> bool:

@@ -197,8 +197,12 @@ class DeleteStream:
         return deletes
 
     def confirm(self, upto_lsn: str) -> None:
-        """Let the server recycle WAL up to ``upto_lsn``: call only after the load committed."""
-        self._query("select pg_replication_slot_advance(%s, %s::pg_lsn)", (self.slot, upto_lsn))
+        """Let the server recycle WAL up to ``upto_lsn`` (never backwards)."""
+        self._query(
+            "select pg_replication_slot_advance(slot_name, %s::pg_lsn) from pg_replication_slots "
+            "where slot_name = %s and confirmed_flush_lsn < %s::pg_lsn",
+            (upto_lsn, self.slot, upto_lsn),
+        )
 
 
 def decode(messages: Iterator[bytes]) -> Deletes:
