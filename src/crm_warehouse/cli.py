@@ -320,11 +320,18 @@ def _print_last_steps(steps: list[dict[str, Any]]) -> None:
 
 def _print_sources(sources: list[dict[str, Any]]) -> None:
     _print_rows("Sources (lag: now minus newest synced row / newest source cursor)",
-                ("table", "rows", "last run", "lag", "cursor lag", "freshness"),
-                [(s["table"], f"{s['rows']:,}", f"{s['last_run_rows']:,}",
-                  _age(s["sync_lag_seconds"]), _age(s["cursor_lag_seconds"]),
-                  s["freshness_status"] or "") for s in sources],
+                ("table", "rows", "last run read", "loaded", "lag", "cursor lag", "freshness"),
+                [(s["table"], f"{s['rows']:,}", _count(s.get("rows_extracted")),
+                  f"{s['last_run_rows']:,}", _age(s["sync_lag_seconds"]),
+                  _age(s["cursor_lag_seconds"]), s["freshness_status"] or "")
+                 for s in sources],
                 empty="no raw tables yet")
+    for warning in sorted({s["sync_warning"] for s in sources if s.get("sync_warning")}):
+        console.print(f"[yellow]source warning:[/] {warning}", highlight=False, soft_wrap=True)
+
+
+def _count(value: int | None) -> str:
+    return "" if value is None else f"{value:,}"
 
 
 def _short(unique_id: str) -> str:

@@ -129,9 +129,12 @@ def _sources(
             f"where step = 'ingest' and status = 'ok' group by name"
         ).fetchall()
     )
+    syncs = latest_syncs(con)
     found = []
     for stats in measure_tables(con, settings):
         fresh = freshness.get(stats.table_name, {})
+        synced = syncs.get(stats.table_name, {})
+        newest_cursor = synced.get("newest_cursor_at") or stats.newest_cursor_at
         found.append(
             {
                 "source": stats.source,
@@ -140,14 +143,32 @@ def _sources(
                 "last_run_rows": last_rows.get(stats.table_name) or 0,
                 "last_synced_at": stats.newest_synced_at,
                 "sync_lag_seconds": _age(now, stats.newest_synced_at),
-                "newest_cursor_at": stats.newest_cursor_at,
-                "cursor_lag_seconds": _age(now, stats.newest_cursor_at),
+                "rows_extracted": synced.get("rows_extracted"),
+                "newest_cursor_at": newest_cursor,
+                "cursor_lag_seconds": _age(now, newest_cursor),
+                "sync_warning": synced.get("warning"),
                 "last_success_at": last_ok.get(stats.table_name),
                 "freshness_status": fresh.get("status"),
                 "freshness_checked_at": fresh.get("checked_at"),
             }
         )
     return found
+
+
+def latest_syncs(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    """Per raw table, its latest sync as ingestion recorded it (ops.source_syncs): rows
+    extracted, newest source cursor seen (any source kind), warnings such as a lagging slot."""
+    from crm_warehouse.ingest import sync_log
+
+    sync_log.migrate(con)
+    return {
+        r["table_name"]: r
+        for r in rows(
+            con,
+            f"select * from {OPS}.source_syncs qualify row_number() over "
+            "(partition by table_name order by finished_at desc) = 1",
+        )
+    }
 
 
 def _failing_checks(
