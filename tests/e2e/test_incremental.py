@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import shutil
 import sqlite3
 from zoneinfo import ZoneInfo
 
@@ -96,3 +97,15 @@ def test_unmatched_tickets_are_kept_and_flagged(demo):
     assert {str(t) for t, _ in flagged} == unmatched
     assert {k for _, k in flagged} == {-1}
     assert demo.sql("select count(*) from marts.fct_ticketing")[0][0] == len(latest)
+
+
+def test_publish_skips_the_dashboard_above_its_row_limit(demo_copy):
+    dashboard = demo_copy.folder / "site" / "dashboard"
+    shutil.rmtree(dashboard)
+    result = demo_copy.cli("publish",
+                           env={"CRM_WAREHOUSE_PUBLISH__POWERBI__DASHBOARD_MAX_ROWS": "1000"})
+    assert "web dashboard and screenshots skipped" in result.stdout
+    assert "dashboard_max_rows = 1,000" in result.stdout
+    assert not dashboard.exists()
+    assert (demo_copy.folder / "powerbi" / "CRM-Warehouse.pbip").exists()
+    assert (demo_copy.folder / "powerbi" / "fct_sales.parquet").exists()

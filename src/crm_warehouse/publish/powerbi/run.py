@@ -54,6 +54,14 @@ def generate_all(
     say(f"publish: Power BI project -> {generated.pbip}")
     generated.insights = write_insights(spec, export_dir, con)
     say(f"publish: insights report -> {generated.insights[0]}")
+    fact_rows = sum(generated.row_tables.values())
+    if fact_rows > config.dashboard_max_rows:
+        note = (f"web dashboard and screenshots skipped: {fact_rows:,} row-grain fact rows exceed "
+                f"publish.powerbi.dashboard_max_rows = {config.dashboard_max_rows:,}")
+        generated.notes.append(note)
+        say(f"publish: {note}")
+        log.warning(note)
+        return generated
     ops_page = settings.resolve(settings.monitor.ops_page)
     generated.dashboard = write_dashboard(
         spec, export_dir, settings.resolve(config.dashboard_dir), facts, ops_page=ops_page
