@@ -45,7 +45,9 @@ def run_step(name: str, args: list[str], config: Path, env: dict[str, str]) -> S
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"step {name} failed:\n{output[-3000:]}")
-    return Step(name, seconds, usage.ru_maxrss / 1024)
+    step = Step(name, seconds, usage.ru_maxrss / 1024)
+    print(f"  done: {name:<26}{seconds:>9.1f} s{step.peak_rss_mib:>9.0f} MiB", flush=True)
+    return step
 
 
 def raw_rows(warehouse: Path) -> int:
@@ -65,6 +67,7 @@ def main() -> None:
                         "RUNTIME__DLTHUB_TELEMETRY": "false"}
     folder = Path(tempfile.mkdtemp(prefix="crm-bench-"))
     config = write_config(folder)
+    print(f"scale {args.scale:g} in {folder}", flush=True)
     warehouse = folder / "data" / "warehouse.duckdb"
     steps = [run_step("generate", ["demo", "--generate-only", "--scale", str(args.scale)],
                       config, env)]
