@@ -178,9 +178,10 @@ class _TableReader:
         batches = _Batches(table, key, raw_table, source_file_id, where, window, state)
         for batch in self.db.batches(query, self.batch_size, catalog):
             report.rows_extracted += batch.num_rows
-            yield from self._load_batch(batch, batches, known, extracted)
+            local = _local_times(batch, self.zone)
+            yield from self._load_batch(local, batches, known, extracted)
         window.save(state)
-        self.sync.newest(raw_table, self._utc(window.cursor, utc_cursor))
+        self.sync.newest(raw_table, self._utc(window.cursor))
         report.columns = dict(known)
         _remember_slot(state, self.deletes)
         key_type = arrow_type_of(_declared_type(catalog.get(key, "")))
@@ -206,9 +207,13 @@ class _TableReader:
     ) -> str:
         query = f"select {self.db.select_list(catalog)} from {table}"
         if window.cursor is not None:
-            since = (window.cursor - self.lookback).strftime("%Y-%m-%d %H:%M:%S")
-            zone = "+00" if utc_cursor else ""
-            query += f" where {self.cursor_column} >= '{since}{zone}'"
+            since = window.cursor - self.lookback  # naive local time in the source's zone
+            literal = (
+                since.replace(tzinfo=self.zone).isoformat(sep=" ")
+                if utc_cursor
+                else since.strftime("%Y-%m-%d %H:%M:%S")
+            )
+            query += f" where {self.cursor_column} >= '{literal}'"
         return query
 
     def _load_batch(
@@ -308,12 +313,22 @@ class _TableReader:
         seen = pa.concat_arrays(extracted) if extracted else pa.array([], live.type)
         return replicated_tombstones(key, self.deletes.replicated.keys.get(table, []), live, seen)
 
-    def _utc(self, cursor: dt.datetime | None, utc_cursor: bool) -> dt.datetime | None:
-        """The cursor as a UTC instant: naive cursors are local time in the source's zone,
-        ``timestamptz`` cursors are kept (naive) in UTC."""
-        if cursor is None:
-            return None
-        return cursor.replace(tzinfo=dt.UTC if utc_cursor else self.zone).astimezone(dt.UTC)
+    def _utc(self, cursor: dt.datetime | None) -> dt.datetime | None:
+        """The cursor (naive local time in the source's zone) as a UTC instant."""
+        return cursor.replace(tzinfo=self.zone).astimezone(dt.UTC) if cursor else None
+
+
+def _local_times(batch: pa.Table, zone: ZoneInfo) -> pa.Table:
+    """``timestamptz`` columns as naive wall-clock time in the source's zone, the contract's
+    form, so raw, staging and the cursor treat every source timestamp alike. Exact for
+    ``timezone = "UTC"``; in a zone with summer time the hour repeated when clocks go back
+    becomes ambiguous (docs/sources.md recommends UTC for such sources)."""
+    for index, field in enumerate(batch.schema):
+        if pa.types.is_timestamp(field.type) and field.type.tz is not None:
+            zoned = pc.cast(batch.column(index), pa.timestamp(field.type.unit, tz=zone.key))
+            local = pc.local_timestamp(zoned)
+            batch = batch.set_column(index, pa.field(field.name, local.type), local)
+    return batch
 
 
 def _declared_type(declared: str) -> str:
@@ -326,7 +341,7 @@ def _declared_type(declared: str) -> str:
     if text in {"real", "double precision", "float", "double"}:
         return "double"
     if "timestamp" in text or text == "datetime":
-        return "timestamptz" if "with time zone" in text or text == "timestamptz" else "timestamp"
+        return "timestamp"  # timestamptz arrives as local time (_local_times)
     if text == "date":
         return "date"
     if text.startswith("bool"):
@@ -376,7 +391,7 @@ class _VersionWindow:
     def drop_seen(self, batch: pa.Table, key: str, cursor_column: str) -> pa.Table:
         if self.cursor is None or not self.seen or batch.num_rows == 0:
             return batch
-        cursor_values = _naive(batch.column(cursor_column))
+        cursor_values = batch.column(cursor_column)
         maybe_seen = pc.less_equal(cursor_values, pa.scalar(self.cursor, cursor_values.type))
         if not pc.any(maybe_seen).as_py():
             return batch
@@ -394,7 +409,7 @@ class _VersionWindow:
     def remember(self, batch: pa.Table, key: str, cursor_column: str) -> None:
         if batch.num_rows == 0:
             return
-        cursor_values = _naive(batch.column(cursor_column))
+        cursor_values = batch.column(cursor_column)
         batch_max = pc.max(cursor_values).as_py()
         if batch_max is None:
             return
@@ -418,13 +433,6 @@ class _VersionWindow:
         state["cursor"] = self._max.strftime(CURSOR_FORMAT)
         state["window"] = sorted(v for v in self.seen if _cursor_of(v) >= floor)
         self.cursor = self._max
-
-
-def _naive(values: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Cursor values as naive timestamps (``timestamptz`` as UTC wall time)."""
-    if pa.types.is_timestamp(values.type) and values.type.tz is not None:
-        return pc.cast(values, pa.timestamp(values.type.unit))
-    return values
 
 
 def _version(key: Any, cursor: dt.datetime) -> str:
