@@ -8,7 +8,9 @@ never sits in memory whole. ``benchmarks/bench_extract.py`` compares them.
 from __future__ import annotations
 
 import contextlib
+import queue
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -139,11 +141,11 @@ class Database:
         as text: with ``declared`` (the catalog's types) DATE and TIMESTAMP columns come back
         typed, as connectorx and PostgreSQL give them."""
         try:
-            if self.backend == "adbc":
-                for table in self._adbc_batches(query, batch_size):
-                    yield _sqlite_times(table, declared) if self.path and declared else table
-            else:
-                yield from self._connectorx_batches(query, batch_size)
+            reader = (self._adbc_batches if self.backend == "adbc" else self._connectorx_batches)(
+                query, batch_size
+            )
+            for table in read_ahead(reader):
+                yield _sqlite_times(table, declared) if self.path and declared else table
         except SourceError:
             raise
         except (RuntimeError, OSError, BaseException) as exc:  # connectorx panics: BaseException
@@ -191,6 +193,41 @@ class Database:
         import adbc_driver_postgresql.dbapi as pg_dbapi
 
         return pg_dbapi.connect(_with_connect_timeout(self.url))
+
+
+_DONE = object()
+
+
+def read_ahead(batches: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table]:
+    """Read the next batches in a thread while the caller works on this one: the drivers and
+    Arrow release the GIL, so reading overlaps with dlt writing the previous batch. At most
+    ``depth`` batches wait in memory."""
+    waiting: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                if stop.is_set():
+                    return
+                waiting.put(batch)
+            waiting.put(_DONE)
+        except BaseException as exc:  # handed to the consumer, raised there
+            waiting.put(exc)
+
+    worker = threading.Thread(target=produce, name="source-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while (item := waiting.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                waiting.get(timeout=0.05)
+        worker.join()
 
 
 def _with_connect_timeout(url: str) -> str:
