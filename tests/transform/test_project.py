@@ -15,6 +15,7 @@ LAYER_MATERIALIZATION = {
     "intermediate": {"ephemeral"},
     "marts": {"table", "incremental"},
     "metrics": {"table"},
+    "quarantine": {"table"},
 }
 
 

@@ -49,7 +49,7 @@ final as (
         ) as source_updated_at
 
     from order_items
-    left join orders
+    inner join orders
         on order_items.order_id = orders.order_id
 
 )

@@ -1,47 +1,10 @@
+{#-
+    The latest valid version of each key: base_crm__customers parses and checks every raw row; rows
+    that fail validation are in the quarantine schema instead (docs/quality.md).
+-#}
 with
 
-source as (
-
-    select * from {{ source('crm', 'crm_customers') }}
-
-),
-
-renamed as (
-
-    select
-        cast(customer_id as {{ dbt.type_bigint() }}) as customer_id,
-        trim(full_name) as full_name,
-        lower(trim(email)) as email,
-        cast(age as {{ dbt.type_bigint() }}) as age,
-        trim(gender) as gender,
-        trim(location) as location,
-        trim(income_bracket) as income_bracket,
-        cast(signup_date as date) as signup_date,
-        {{ to_utc_timestamp('created_at', var('crm_timezone')) }} as created_at,
-        {{ to_utc_timestamp('updated_at', var('crm_timezone')) }} as updated_at,
-        _ab_extracted_at as extracted_at,
-        _ab_synced_at as synced_at,
-        _source_file_id as source_file_id,
-        _dlt_load_id as load_id
-
-    from source
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by customer_id
-            order by updated_at desc nulls last, extracted_at desc nulls last, load_id desc
-        ) as version_rank
-
-    from renamed
-
-),
-
-final as (
+latest_valid as (
 
     select
         customer_id,
@@ -59,9 +22,15 @@ final as (
         source_file_id,
         load_id
 
-    from ranked
-    where version_rank = 1
+    from {{ ref('base_crm__customers') }}
+    where is_latest_valid
+
+),
+
+final as (
+
+    select * from latest_valid
 
 )
 
-select * from final
+{{ with_deletes('final', source('crm', 'crm_customers'), 'customer_id') }}

@@ -1,44 +1,10 @@
+{#-
+    The latest valid version of each key: base_crm__orders parses and checks every raw row; rows
+    that fail validation are in the quarantine schema instead (docs/quality.md).
+-#}
 with
 
-source as (
-
-    select * from {{ source('crm', 'crm_orders') }}
-
-),
-
-renamed as (
-
-    select
-        cast(order_id as {{ dbt.type_bigint() }}) as order_id,
-        cast(customer_id as {{ dbt.type_bigint() }}) as customer_id,
-        lower(trim(status)) as order_status,
-        upper(trim(currency)) as currency_code,
-        {{ to_utc_timestamp('ordered_at', var('crm_timezone')) }} as ordered_at,
-        {{ to_utc_timestamp('created_at', var('crm_timezone')) }} as created_at,
-        {{ to_utc_timestamp('updated_at', var('crm_timezone')) }} as updated_at,
-        _ab_extracted_at as extracted_at,
-        _ab_synced_at as synced_at,
-        _source_file_id as source_file_id,
-        _dlt_load_id as load_id
-
-    from source
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by order_id
-            order by updated_at desc nulls last, extracted_at desc nulls last, load_id desc
-        ) as version_rank
-
-    from renamed
-
-),
-
-final as (
+latest_valid as (
 
     select
         order_id,
@@ -53,9 +19,15 @@ final as (
         source_file_id,
         load_id
 
-    from ranked
-    where version_rank = 1
+    from {{ ref('base_crm__orders') }}
+    where is_latest_valid
+
+),
+
+final as (
+
+    select * from latest_valid
 
 )
 
-select * from final
+{{ with_deletes('final', source('crm', 'crm_orders'), 'order_id') }}
