@@ -180,6 +180,7 @@ class WarehouseConfig(_Strict):
 class TransformConfig(_Strict):
     project_dir: Path = Path("transform")
     fail_on_freshness: bool = True
+    unit_tests: bool = Field(default=False, description="also run dbt unit tests in `run`")
 
 
 class PowerBIConfig(_Strict):

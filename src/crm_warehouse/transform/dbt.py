@@ -127,6 +127,10 @@ class Dbt:
         return _collect(" ".join(command), result)
 
     def build(self, *extra: str) -> TransformResult:
+        """``dbt build``; unit tests (checks of the SQL logic on fixed inputs, not of the data)
+        run in the test suite and only with ``transform.unit_tests`` here, as dbt advises."""
+        if not self.settings.transform.unit_tests:
+            extra = (*extra, "--exclude-resource-type", "unit_test")
         return self.run(["build"], *extra)
 
     def source_freshness(self) -> TransformResult:

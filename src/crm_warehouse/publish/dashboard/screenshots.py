@@ -4,6 +4,7 @@ Playwright through ``executable_path``; Playwright never downloads a browser her
 from __future__ import annotations
 
 import logging
+import hashlib
 from pathlib import Path
 
 from crm_warehouse.publish.powerbi.layout import PAGES
@@ -29,6 +30,11 @@ def take_screenshots(site_dir: Path, out_dir: Path, *, chromium: Path) -> list[P
     from playwright.sync_api import sync_playwright
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    stamp, digest = out_dir / ".dashboard.sha256", _content_digest(site_dir)
+    current = [out_dir / tab.screenshot for tab in PAGES]
+    if stamp.exists() and stamp.read_text() == digest and all(p.exists() for p in current):
+        log.info("screenshots unchanged: the dashboard's content is the same")
+        return current
     written = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
@@ -43,4 +49,14 @@ def take_screenshots(site_dir: Path, out_dir: Path, *, chromium: Path) -> list[P
                 log.info("screenshot %s", target)
         finally:
             browser.close()
+    stamp.write_text(digest)
     return written
+
+
+def _content_digest(site_dir: Path) -> str:
+    """What the screenshots show depends only on the site's files: same files, same pictures."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in site_dir.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(site_dir).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
