@@ -11,6 +11,7 @@ order_items as (
         updated_at
 
     from {{ ref('stg_crm__order_items') }}
+    where not is_deleted
 
 ),
 
@@ -24,6 +25,7 @@ orders as (
         updated_at
 
     from {{ ref('stg_crm__orders') }}
+    where not is_deleted
 
 ),
 

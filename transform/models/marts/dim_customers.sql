@@ -21,6 +21,7 @@ customers as (
         updated_at
 
     from {{ ref('stg_crm__customers') }}
+    where not is_deleted
 
 ),
 

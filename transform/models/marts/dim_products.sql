@@ -18,6 +18,7 @@ products as (
         updated_at
 
     from {{ ref('stg_crm__products') }}
+    where not is_deleted
 
 ),
 

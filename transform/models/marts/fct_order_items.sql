@@ -9,8 +9,15 @@
             if target.type == 'bigquery' else none
         ),
         cluster_by=(['order_id', 'product_id', 'customer_id'] if target.type == 'bigquery' else none),
+        post_hook=(
+            "delete from {{ this }} where order_item_id in "
+            "(select order_item_id from {{ ref('stg_crm__order_items') }} where is_deleted) "
+            "or order_id in (select order_id from {{ ref('stg_crm__orders') }} where is_deleted)"
+        ),
     )
 }}
+
+-- depends_on: {{ ref('stg_crm__order_items') }}, {{ ref('stg_crm__orders') }} (post_hook)
 
 with
 

@@ -9,8 +9,14 @@
             if target.type == 'bigquery' else none
         ),
         cluster_by=(['order_id', 'customer_id'] if target.type == 'bigquery' else none),
+        post_hook=(
+            "delete from {{ this }} where order_id in "
+            "(select order_id from {{ ref('stg_crm__orders') }} where is_deleted)"
+        ),
     )
 }}
+
+-- depends_on: {{ ref('stg_crm__order_items') }} (deleted lines, incremental runs)
 
 with
 
@@ -25,6 +31,7 @@ orders as (
         updated_at
 
     from {{ ref('stg_crm__orders') }}
+    where not is_deleted
 
 ),
 
@@ -85,6 +92,9 @@ changed_orders as (
     where
         source_updated_at >= {{ incremental_watermark('source_updated_at') }}
         or {{ incremental_watermark('source_updated_at') }} is null
+        or order_id in (
+            select order_id from {{ ref('stg_crm__order_items') }} where is_deleted
+        )
     {%- endif %}
 
 ),
