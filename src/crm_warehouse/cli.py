@@ -129,16 +129,22 @@ def ingest(
 @app.command()
 def transform(
     select: Annotated[str | None, typer.Option(
-        "--select", help="dbt selection, e.g. 'marts' or '+mtr_kpi_summary'.")] = None,
+        "--select", help="dbt selection, e.g. 'marts', '+mtr_kpi_summary' or "
+                         "'state:modified+'.")] = None,
 ) -> None:
-    """Build and test the warehouse with dbt (seeds, snapshots, models, tests, freshness)."""
-    from crm_warehouse.runner import step_transform
-    from crm_warehouse.transform import Dbt
+    """Build and test the warehouse with dbt (seeds, snapshots, models, tests, freshness).
+
+    With a state selector (--select state:modified+) only what changed since the last
+    production run is built, into data/dev/dev.duckdb, reading the rest from production."""
+    from crm_warehouse.runner import step_transform, step_transform_changed
+    from crm_warehouse.transform import Dbt, dev
 
     settings = _settings()
     progress = _progress()
 
     def body(rec: RunRecorder) -> Any:
+        if select and dev.uses_state(select):
+            return step_transform_changed(settings, rec, progress, select)
         return step_transform(settings, rec, progress, Dbt(settings, progress=progress.dbt_node),
                               select=select)
 
@@ -162,19 +168,39 @@ def publish() -> None:
 
 
 @app.command()
-def run() -> None:
-    """Ingest -> transform -> publish, stopping at the first failing step."""
+def run(
+    override_gate: Annotated[list[str] | None, typer.Option(
+        "--override-gate", help="Let a failing quality gate through for this run only: a kind "
+                                "(e.g. 'volume') or one gate as `status` shows it. "
+                                "Repeatable; needs --reason.")] = None,
+    reason: Annotated[str | None, typer.Option(
+        help="Why the overridden gates may publish; recorded with the run.")] = None,
+    approve_restatement: Annotated[bool, typer.Option(
+        "--approve-restatement", help="Accept changed metrics of closed months in this run "
+                                      "(recorded with the run).")] = False,
+) -> None:
+    """Ingest -> transform -> quality gates -> publish, into a staging copy that is promoted
+    to production only when every gate passes (write-audit-publish)."""
+    from crm_warehouse.quality.gates import Override
+
     settings = _settings()
-    _run(settings, "run")
+    try:
+        override = Override(tuple(override_gate or ()), reason, approve_restatement)
+    except PipelineError as error:
+        raise _fail(error) from None
+    _run(settings, "run", override)
 
 
-def _run(settings: Settings, command: str) -> RunOutcome:
+def _run(settings: Settings, command: str, override: Any = None) -> RunOutcome:
     from crm_warehouse.runner import run_all
 
-    outcome = _recorded(settings, command, lambda rec: run_all(settings, rec, _progress()))
+    outcome = _recorded(settings, command,
+                        lambda rec: run_all(settings, rec, _progress(), override))
     _print_loads(outcome.loads)
     if outcome.transform:
         _print_transform(outcome.transform)
+    if outcome.audit:
+        _print_audit(outcome.audit)
     console.print(f"published {len(outcome.exported)} metric tables to {settings.export_path}")
     _print_figures(outcome.figures)
     return outcome
@@ -220,10 +246,12 @@ def status(
 ) -> None:
     """What the last runs did, per-step results, source lag and freshness, open incidents."""
     from crm_warehouse.monitor.status import read_status
+    from crm_warehouse.quality.status import last_gate_results
 
     settings = _settings()
     try:
         report = read_status(settings, last=runs)
+        report["quality"] = last_gate_results(settings)
     except PipelineError as error:
         raise _fail(error) from None
     if as_json:
@@ -266,6 +294,17 @@ def _print_transform(result: Any) -> None:
     )
 
 
+def _print_audit(audit: Any) -> None:
+    counts = audit.summary()["gates"]
+    gates = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    console.print(f"quality gates: {gates}; quarantined {audit.quarantined_rows:,} row(s)",
+                  highlight=False)
+    flagged = [r for r in audit.results if r.status != "pass"]
+    if flagged:
+        _print_rows("Quality gates not passed", ("gate", "status", "detail"),
+                    [(r.name, r.status, r.detail[:160]) for r in flagged])
+
+
 def _print_figures(figures: list[Any]) -> None:
     if not figures:
         return
@@ -281,6 +320,7 @@ def _print_status(report: dict[str, Any]) -> None:
     _print_runs(report["runs"])
     _print_last_steps(report["last_run_steps"])
     _print_sources(report["sources"])
+    _print_quality(report.get("quality"))
     _print_rows("Failing checks", ("check", "status", "detail"),
                 [(c["check"], c["status"], c["detail"][:160]) for c in report["failing_checks"]],
                 empty="none")
@@ -292,6 +332,24 @@ def _print_status(report: dict[str, Any]) -> None:
         _print_rows("Alert deliveries that failed (24 h)", ("channel", "failures", "last error"),
                     [(a["channel"], str(a["failures"]), a["last_error"] or "")
                      for a in report["alert_failures"]])
+
+
+def _print_quality(quality: dict[str, Any] | None) -> None:
+    if not quality:
+        return
+    gates = quality["gates"]
+    passed = sum(1 for g in gates if g["status"] == "pass")
+    quarantined = sum(sum(r.values()) for r in quality["quarantined"].values())
+    title = (f"Quality gates of run {quality['run_id']} ({quality['run_status']}): "
+             f"{passed} of {len(gates)} passed; {quarantined:,} row(s) quarantined")
+    flagged = [(g["gate"], g["status"], g["detail"][:160]) for g in gates
+               if g["status"] != "pass"]
+    if flagged:
+        _print_rows(title, ("gate", "status", "detail"), flagged)
+    else:
+        console.print(title, highlight=False)
+    if quality["override"]:
+        console.print(f"override: {quality['override']}", highlight=False, soft_wrap=True)
 
 
 def _print_runs(runs: list[dict[str, Any]]) -> None:
@@ -308,7 +366,7 @@ def _print_runs(runs: list[dict[str, Any]]) -> None:
 def _print_last_steps(steps: list[dict[str, Any]]) -> None:
     dbt_steps = [s for s in steps
                  if s["step"] in {"transform", "freshness"} and s["status"] != "no-op"]
-    shown = [s for s in steps if s["step"] not in {"transform", "freshness"}]
+    shown = [s for s in steps if s["step"] not in {"transform", "freshness", "gate"}]
     shown += sorted(dbt_steps, key=lambda s: (s["status"] not in FAILED_STATUSES,
                                               -(s["seconds"] or 0)))[:10]
     more = len(dbt_steps) - min(10, len(dbt_steps))

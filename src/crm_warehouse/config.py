@@ -31,6 +31,7 @@ from pydantic_settings import (
 
 from crm_warehouse.errors import ConfigError
 from crm_warehouse.monitor.settings import MonitorConfig
+from crm_warehouse.quality.settings import QualityConfig
 
 CONFIG_FILE_NAME = "crm-warehouse.toml"
 SECRETS_FILE_NAME = ".secrets.toml"
@@ -228,6 +229,7 @@ class Settings(BaseSettings):
     publish: PublishConfig = PublishConfig()
     demo: DemoConfig = DemoConfig()
     monitor: MonitorConfig = MonitorConfig()
+    quality: QualityConfig = QualityConfig()
     sources: dict[str, SourceConfig] = Field(default_factory=dict)
 
     # Set by load_settings, not read from any file.

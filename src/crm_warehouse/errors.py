@@ -42,3 +42,9 @@ class TransformError(PipelineError):
 
 class PublishError(PipelineError):
     exit_code = 5
+
+
+class QualityGateError(PipelineError):
+    """A quality gate at severity ``error`` failed, so the run published nothing."""
+
+    exit_code = 6

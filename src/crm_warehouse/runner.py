@@ -1,7 +1,11 @@
-"""The pipeline's steps, in the order data flows: ingest -> transform -> publish.
+"""The pipeline's steps, in the order data flows: ingest -> transform -> gate -> publish.
 
-Each step records what it did on the run's recorder; ``run`` chains them and stops at the first
-failing step, so nothing is published from a run whose data did not build and test cleanly.
+Each step records what it did on the run's recorder. ``run`` is write-audit-publish
+(docs/quality.md): it ingests and builds into a staging copy of the warehouse, audits the copy
+with every quality gate, and only when they pass promotes it to production and publishes. A run
+that fails anywhere leaves production, the exports and the docs as they were. The single steps
+(``ingest``, ``transform``, ``publish``) work on production directly, for operators and
+development.
 """
 
 from __future__ import annotations
@@ -11,18 +15,23 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from crm_warehouse.config import Settings
 from crm_warehouse.errors import PipelineError, SourceError, TransformError
 from crm_warehouse.ingest import SourceLoad, ingest
 from crm_warehouse.monitor import RunRecorder
 from crm_warehouse.monitor.runs import StepRecord, stage
-from crm_warehouse.publish import ExportedTable, export_metric_tables
+from crm_warehouse.publish import ExportedTable
 from crm_warehouse.publish.docs import copy_dbt_docs
+from crm_warehouse.publish.exports import PreparedExport, prepare_export
 from crm_warehouse.publish.figures import Figure, key_figures
 from crm_warehouse.publish.powerbi.run import generate_all
-from crm_warehouse.transform import Dbt, TransformResult
-from crm_warehouse.warehouse import connect
+from crm_warehouse.quality import history, wap
+from crm_warehouse.quality.audit import audit
+from crm_warehouse.quality.gates import Audit, Override
+from crm_warehouse.transform import Dbt, TransformResult, dev
+from crm_warehouse.warehouse import connect, require_duckdb
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +52,25 @@ class RunOutcome:
     loads: list[SourceLoad] = field(default_factory=list)
     transform: TransformResult | None = None
     freshness: TransformResult | None = None
+    audit: Audit | None = None
     exported: list[ExportedTable] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
+
+
+@dataclass
+class Measured:
+    """What the gate step measured on the staged warehouse, recorded once the run publishes."""
+
+    snapshot: history.Snapshot
+    row_counts: dict[str, int]
+
+
+@dataclass
+class PreparedPublish:
+    """Exports and docs built from the staged warehouse, put in place after promotion."""
+
+    export: PreparedExport
+    docs_target: Path | None
 
 
 def _now() -> dt.datetime:
@@ -74,11 +100,12 @@ def step_ingest(
 @stage("transform")
 def step_transform(
     settings: Settings, recorder: RunRecorder, progress: Progress, dbt: Dbt,
-    *, select: str | None = None,
+    *, select: str | None = None, fail_on_freshness: bool | None = None,
+    extra: tuple[str, ...] = (),
 ) -> tuple[TransformResult, TransformResult | None]:
     progress.say("transform: dbt build (seeds, snapshots, models, tests)")
-    extra = ("--select", select) if select else ()
-    result = dbt.build(*extra)
+    selection = ("--select", select) if select else ()
+    result = dbt.build(*selection, *extra)
     _record_nodes(recorder, "transform", result)
     recorder.import_dbt_artifacts(dbt.target_path)
     if not result.success:
@@ -91,7 +118,9 @@ def step_transform(
         freshness = dbt.source_freshness()
         _record_nodes(recorder, "freshness", freshness)
         recorder.import_dbt_artifacts(dbt.target_path)
-        if not freshness.success and settings.transform.fail_on_freshness:
+        if fail_on_freshness is None:
+            fail_on_freshness = settings.transform.fail_on_freshness
+        if not freshness.success and fail_on_freshness:
             raise TransformError(_describe_failures(freshness, "source freshness"),
                                  fix="load fresh data or relax the freshness thresholds in "
                                      "transform/models/staging/*/_*__sources.yml")
@@ -102,34 +131,107 @@ def step_transform(
     return result, freshness
 
 
+def step_transform_changed(
+    settings: Settings, recorder: RunRecorder, progress: Progress, select: str
+) -> tuple[TransformResult, TransformResult | None]:
+    """``transform --select state:...``: build what changed since the last production run into
+    the dev database, reading everything else from production (transform/dev.py)."""
+    env = dev.prepare(settings)
+    progress.say(f"transform: {select} against the last production run -> {env.database}")
+    dbt = Dbt(settings, progress=progress.dbt_node, target=dev.TARGET,
+              target_path=env.target_path)
+    try:
+        return step_transform(settings, recorder, progress, dbt, select=select,
+                              extra=env.dbt_args())
+    finally:
+        dbt.release()  # the dev target attached production: let go of it
+
+
+@stage("gate")
+def step_gate(
+    staged: Settings, recorder: RunRecorder, progress: Progress, dbt: Dbt, override: Override
+) -> tuple[Audit, Measured]:
+    """Every quality gate on the staged warehouse; a failing ``error`` gate stops the run."""
+    progress.say("gate: quality gates on the staged warehouse")
+    with connect(staged) as con:
+        found, snapshot, counts = audit(con, staged, target_path=dbt.target_path,
+                                        override=override, now=_now())
+    for result in found.results:
+        recorder.add(StepRecord("gate", result.name, result.status, error=result.detail or None))
+    recorder.summary["quality"] = found.summary()
+    if not found.passed:
+        raise found.error()
+    return found, Measured(snapshot, counts)
+
+
+@stage("promote")
+def step_promote(
+    env: wap.StagingEnvironment, recorder: RunRecorder, progress: Progress, dbt: Dbt,
+    measured: Measured,
+) -> PreparedPublish:
+    """Record the run's metrics, build its exports and docs from the staged warehouse, then
+    make the staged warehouse production in one rename."""
+    progress.say("promote: staged warehouse -> production")
+    with connect(env.staged) as con:
+        history.record_published(con, recorder.run_id, measured.snapshot, measured.row_counts,
+                                 _now())
+        export = prepare_export(con, env.production.export_path, run_id=recorder.run_id)
+    try:
+        docs = dbt.docs_generate() if env.production.publish.generate_docs else None
+        dbt.release()
+        wap.promote(env)
+    except BaseException:
+        export.discard()
+        raise
+    return PreparedPublish(export, docs)
+
+
 @stage("publish")
 def step_publish(
-    settings: Settings, recorder: RunRecorder, progress: Progress, dbt: Dbt | None
+    settings: Settings, recorder: RunRecorder, progress: Progress, dbt: Dbt | None,
+    *, prepared: PreparedPublish | None = None,
 ) -> tuple[list[ExportedTable], list[Figure]]:
     progress.say(f"publish: exporting metric tables to {settings.export_path}")
     started, clock = _now(), time.perf_counter()
     with connect(settings) as con:
-        exported = export_metric_tables(con, settings.export_path, run_id=recorder.run_id)
+        export = (prepared.export if prepared
+                  else prepare_export(con, settings.export_path, run_id=recorder.run_id))
+        exported = export.publish()
         figures = key_figures(con)
         generated = generate_all(settings, con, progress.say)
     for table in exported:
         recorder.add(StepRecord("publish", table.name, "ok", started,
                                 time.perf_counter() - clock, rows_written=table.rows))
-    if settings.publish.generate_docs and dbt is not None:
-        progress.say(f"publish: dbt docs generate -> {settings.docs_path}")
-        copy_dbt_docs(dbt.docs_generate(), settings.docs_path)
+    docs_target = prepared.docs_target if prepared else None
+    if docs_target is None and settings.publish.generate_docs and dbt is not None:
+        docs_target = dbt.docs_generate()
+    if docs_target is not None:
+        progress.say(f"publish: dbt docs -> {settings.docs_path}")
+        copy_dbt_docs(docs_target, settings.docs_path)
     recorder.summary["published_tables"] = len(exported)
     recorder.summary["powerbi"] = {"row_tables": generated.row_tables,
                                    "screenshots": len(generated.screenshots)}
     return exported, figures
 
 
-def run_all(settings: Settings, recorder: RunRecorder, progress: Progress) -> RunOutcome:
+def run_all(
+    settings: Settings, recorder: RunRecorder, progress: Progress,
+    override: Override | None = None,
+) -> RunOutcome:
+    """Write-audit-publish: build into staging copies, audit them, promote, then publish."""
+    require_duckdb(settings, "write-audit-publish")
     outcome = RunOutcome()
-    outcome.loads = step_ingest(settings, recorder, progress)
-    dbt = Dbt(settings, progress=progress.dbt_node)
-    outcome.transform, outcome.freshness = step_transform(settings, recorder, progress, dbt)
-    outcome.exported, outcome.figures = step_publish(settings, recorder, progress, dbt)
+    with wap.run_lock(settings), wap.staging(settings) as env:
+        staged = env.staged
+        outcome.loads = step_ingest(staged, recorder, progress)
+        dbt = Dbt(staged, progress=progress.dbt_node, run_id=recorder.run_id)
+        outcome.transform, outcome.freshness = step_transform(
+            staged, recorder, progress, dbt, fail_on_freshness=False)
+        outcome.audit, measured = step_gate(staged, recorder, progress, dbt,
+                                            override or Override())
+        prepared = step_promote(env, recorder, progress, dbt, measured)
+    outcome.exported, outcome.figures = step_publish(settings, recorder, progress, None,
+                                                     prepared=prepared)
     return outcome
 
 

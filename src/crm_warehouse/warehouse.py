@@ -3,8 +3,10 @@ reads and writes (metadata, exports). DuckDB is the embedded default."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -39,14 +41,26 @@ def require_duckdb(settings: Settings, what: str) -> None:
 
 @contextmanager
 def connect(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived connection to the DuckDB warehouse file."""
+    """A short-lived connection to the DuckDB warehouse file. Another process reading the file
+    (Power BI, a notebook) locks it for a moment: wait for it rather than fail."""
     require_duckdb(settings, "the pipeline's own warehouse access")
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(settings.duckdb_path))
+    con = _open_waiting(settings.duckdb_path)
     try:
         yield con
     finally:
         con.close()
+
+
+def _open_waiting(path: Path, *, seconds: float = 30.0) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:

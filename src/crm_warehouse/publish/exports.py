@@ -1,17 +1,22 @@
 """Export every ``mtr_`` table to CSV and Parquet for Power BI, atomically.
 
-All files are written into a temporary folder beside the exports first; only when every table
-has been written are they renamed into place (``os.replace`` is atomic on one filesystem), and
-``manifest.json`` is replaced last. A failure before that leaves the previous export untouched.
+Each export set is first written, whole, into its own immutable version folder
+(``.versions/<run_id>/``, under a temporary name until complete). Publishing then hard-links
+each file into place under a temporary name and renames it (``os.replace`` is atomic on one
+filesystem), ``manifest.json`` last. A failure before that leaves the previous export
+untouched. The manifest names its version folder and each file's SHA-256: a reader that must
+never mix two sets reads ``manifest.json``, then the files in that folder (the last few
+versions are kept, so a set stays readable after the next one is published).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +27,8 @@ from crm_warehouse.warehouse import METRICS_SCHEMA
 
 MANIFEST = "manifest.json"
 FORMATS = ("csv", "parquet")
+VERSIONS = ".versions"
+KEEP_VERSIONS = 3
 
 
 @dataclass
@@ -43,25 +50,55 @@ def metric_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [r[0] for r in rows]
 
 
-def export_metric_tables(
+@dataclass
+class PreparedExport:
+    """An export set written to its version folder, not yet visible at the top level."""
+
+    export_dir: Path
+    run_id: str
+    tables: list[ExportedTable] = field(default_factory=list)
+
+    @property
+    def version_dir(self) -> Path:
+        return self.export_dir / VERSIONS / self.run_id
+
+    def publish(self) -> list[ExportedTable]:
+        """Put this set in place at the top level (manifest last) and prune old versions."""
+        _swap_into_place(self.version_dir, self.export_dir, self.tables)
+        _prune_versions(self.export_dir / VERSIONS, keep=KEEP_VERSIONS, current=self.run_id)
+        return self.tables
+
+    def discard(self) -> None:
+        shutil.rmtree(self.version_dir, ignore_errors=True)
+
+
+def prepare_export(
     con: duckdb.DuckDBPyConnection, export_dir: Path, *, run_id: str
-) -> list[ExportedTable]:
+) -> PreparedExport:
+    """Write every metric table and the manifest into ``.versions/<run_id>/``."""
     tables = metric_tables(con)
     if not tables:
         raise PublishError(f"no mtr_ tables in schema {METRICS_SCHEMA}",
                            fix="run `crm-warehouse transform` first")
-    export_dir.mkdir(parents=True, exist_ok=True)
-    staging = export_dir / f".tmp-{run_id}"
+    prepared = PreparedExport(export_dir, run_id)
+    staging = export_dir / VERSIONS / f".tmp-{run_id}"
     shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir()
+    staging.mkdir(parents=True)
     try:
-        exported = [_write_table(con, name, staging) for name in tables]
-        manifest = _manifest(exported, run_id)
+        prepared.tables = [_write_table(con, name, staging) for name in tables]
+        manifest = _manifest(prepared.tables, run_id, staging)
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
-        _swap_into_place(staging, export_dir, exported)
+        shutil.rmtree(prepared.version_dir, ignore_errors=True)
+        staging.rename(prepared.version_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return exported
+    return prepared
+
+
+def export_metric_tables(
+    con: duckdb.DuckDBPyConnection, export_dir: Path, *, run_id: str
+) -> list[ExportedTable]:
+    return prepare_export(con, export_dir, run_id=run_id).publish()
 
 
 def _write_table(con: duckdb.DuckDBPyConnection, name: str, folder: Path) -> ExportedTable:
@@ -76,27 +113,55 @@ def _write_table(con: duckdb.DuckDBPyConnection, name: str, folder: Path) -> Exp
     return ExportedTable(name=name, rows=int(rows[0]) if rows else 0, columns=columns)
 
 
-def _manifest(exported: list[ExportedTable], run_id: str) -> dict[str, Any]:
+def _manifest(exported: list[ExportedTable], run_id: str, folder: Path) -> dict[str, Any]:
     built_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     return {
         "run_id": run_id,
         "built_at": built_at,
+        "version_dir": f"{VERSIONS}/{run_id}",
         "tables": {
             t.name: {"rows": t.rows, "columns": t.columns, "files": t.files(),
+                     "sha256": {fmt: _sha256(folder / name) for fmt, name in t.files().items()},
                      "built_at": built_at, "run_id": run_id}
             for t in exported
         },
     }
 
 
-def _swap_into_place(staging: Path, export_dir: Path, exported: list[ExportedTable]) -> None:
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _swap_into_place(version_dir: Path, export_dir: Path, exported: list[ExportedTable]) -> None:
     keep = {f for t in exported for f in t.files().values()}
-    for name in sorted(keep):
-        os.replace(staging / name, export_dir / name)
-    os.replace(staging / MANIFEST, export_dir / MANIFEST)
+    for name in [*sorted(keep), MANIFEST]:
+        _place(version_dir / name, export_dir / name)
     for stale in export_dir.glob("mtr_*.*"):
         if stale.suffix.lstrip(".") in FORMATS and stale.name not in keep:
             stale.unlink()
+
+
+def _place(source: Path, destination: Path) -> None:
+    """``destination`` becomes ``source``'s content in one rename (a hard link: no copy)."""
+    temporary = destination.with_name(f".tmp-{destination.name}")
+    temporary.unlink(missing_ok=True)
+    try:
+        os.link(source, temporary)
+    except OSError:  # no hard links on this filesystem
+        shutil.copyfile(source, temporary)
+    temporary.replace(destination)
+
+
+def _prune_versions(versions: Path, *, keep: int, current: str) -> None:
+    folders = sorted((p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")),
+                     key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in folders[keep:]:
+        if old.name != current:
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def read_manifest(export_dir: Path) -> dict[str, Any] | None:

@@ -54,16 +54,26 @@ class TransformResult:
 class Dbt:
     """The project's dbt project, bound to this configuration."""
 
-    def __init__(self, settings: Settings, *, progress: NodeProgress | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        progress: NodeProgress | None = None,
+        run_id: str | None = None,
+        target: str | None = None,
+        target_path: Path | None = None,
+    ) -> None:
         self.settings = settings
         self.project_dir = settings.dbt_project_path
         if not (self.project_dir / "dbt_project.yml").exists():
             raise ConfigError(f"no dbt project at {self.project_dir}",
                               where="transform.project_dir",
                               fix="point transform.project_dir at the repository's transform/")
-        self.target_path = settings.data_path / "dbt" / "target"
+        self.target_path = target_path or settings.data_path / "dbt" / "target"
         self.log_path = settings.data_path / "logs" / "dbt"
         self._progress = progress
+        self._run_id = run_id
+        self._target = target
         self._manifest: Any = None
         self._export_environment()
 
@@ -71,13 +81,23 @@ class Dbt:
         os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
         os.environ["CRM_WAREHOUSE_DUCKDB_PATH"] = str(self.settings.duckdb_path)
         os.environ["CRM_WAREHOUSE_THREADS"] = str(self.settings.warehouse.threads)
+        # An environment variable, not a --var: dbt re-parses the whole project when vars
+        # change, but only the files that read an environment variable when it changes.
+        os.environ["CRM_WAREHOUSE_RUN_ID"] = self._run_id or "manual"
 
     @property
     def target(self) -> str:
-        return self.settings.warehouse.target
+        return self._target or self.settings.warehouse.target
 
     def vars(self) -> dict[str, Any]:
-        return {f"{name}_timezone": src.timezone for name, src in self.settings.sources.items()}
+        quality = self.settings.quality
+        return {
+            **{f"{name}_timezone": src.timezone for name, src in self.settings.sources.items()},
+            "quality_null_ratio": quality.null_ratio.max_ratio,
+            "quality_distribution": {
+                measure: band.model_dump() for measure, band in quality.distribution.bands.items()
+            },
+        }
 
     def _common_args(self) -> list[str]:
         return [
@@ -136,6 +156,18 @@ class Dbt:
     def source_freshness(self) -> TransformResult:
         return self.run(["source", "freshness"], "--output",
                         str(self.target_path / "sources.json"))
+
+    def release(self) -> None:
+        """Close the database file dbt-duckdb may still hold in this process, so that it can
+        be renamed (write-audit-publish promotes the staged file)."""
+        if self.settings.warehouse.target != "duckdb":
+            return
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        environment = DuckDBConnectionManager._ENV
+        if environment is not None:
+            environment.close()
+        DuckDBConnectionManager.close_all_connections()
 
     def docs_generate(self) -> Path:
         result = self.run(["docs", "generate"], "--static", "--no-compile")

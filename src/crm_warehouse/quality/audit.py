@@ -1,0 +1,43 @@
+"""Audit a staged build: evaluate every gate, then (if the run may publish) record its metrics.
+
+The gates read the staged warehouse only; nothing here touches production.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+
+from crm_warehouse.config import Settings
+from crm_warehouse.quality import history
+from crm_warehouse.quality.dbt_gates import dbt_gate_results
+from crm_warehouse.quality.freshness import freshness_results
+from crm_warehouse.quality.gates import Audit, Override
+from crm_warehouse.quality.quarantine import quarantine_counts
+from crm_warehouse.quality.regression import regression_results
+from crm_warehouse.quality.volume import count_rows, volume_results
+
+
+def audit(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    *,
+    target_path: Path,
+    override: Override,
+    now: dt.datetime,
+) -> tuple[Audit, history.Snapshot, dict[str, int]]:
+    """Every gate's result (overrides applied), plus the metrics and row counts measured, which
+    the run records once it publishes."""
+    quality = settings.quality
+    snapshot, counts = history.take_snapshot(con), count_rows(con)
+    results = [
+        *dbt_gate_results(con, quality, target_path),
+        *volume_results(counts, history.previous_counts(con), quality.volume),
+        *regression_results(history.previous_snapshot(con), snapshot, quality.regression),
+        *freshness_results(con, settings, now),
+    ]
+    found = Audit(results=[override.apply(r) for r in results],
+                  quarantined=quarantine_counts(con), override=override)
+    return found, snapshot, counts
