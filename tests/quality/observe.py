@@ -46,10 +46,11 @@ def data_tables(project: Project) -> dict[str, str]:
         relations = con.execute(
             "select table_schema, table_name from information_schema.tables "
             "where table_schema <> 'ops' and table_catalog = current_database() "
-            "order by 1, 2").fetchall()
+            "order by 1, 2"
+        ).fetchall()
         return {
             f"{schema}.{table}": con.execute(
-                f'select md5(coalesce(string_agg(row_text, chr(10) order by row_text), \'\')) '
+                f"select md5(coalesce(string_agg(row_text, chr(10) order by row_text), '')) "
                 f'from (select cast(t as varchar) as row_text from "{schema}"."{table}" as t)'
             ).fetchall()[0][0]
             for schema, table in relations
@@ -58,10 +59,17 @@ def data_tables(project: Project) -> dict[str, str]:
 
 def published_files(project: Project) -> dict[str, str]:
     """SHA-256 of every published file: exports, dbt docs, the kept production manifest."""
-    roots = [project.folder / "powerbi", project.folder / "site" / "dbt-docs",
-             project.folder / "data" / "dbt" / "prod-manifest"]
-    return {str(path.relative_to(project.folder)): _sha256(path)
-            for root in roots for path in sorted(root.rglob("*")) if path.is_file()}
+    roots = [
+        project.folder / "powerbi",
+        project.folder / "site" / "dbt-docs",
+        project.folder / "data" / "dbt" / "prod-manifest",
+    ]
+    return {
+        str(path.relative_to(project.folder)): _sha256(path)
+        for root in roots
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
 
 
 def _sha256(path: Path) -> str:
@@ -102,7 +110,8 @@ class Reader(threading.Thread):
         version = exports / manifest["version_dir"]
         consistent = all(
             _sha256(version / name) == table["sha256"][fmt]
-            for table in manifest["tables"].values() for fmt, name in table["files"].items()
+            for table in manifest["tables"].values()
+            for fmt, name in table["files"].items()
         )
         return Seen(data, manifest["run_id"], consistent)
 
@@ -122,20 +131,23 @@ class Reader(threading.Thread):
 
 def last_run(project) -> tuple[str, str, dict]:
     run_id, status, summary = project.sql(
-        "select run_id, status, summary from ops.runs order by started_at desc limit 1")[0]
+        "select run_id, status, summary from ops.runs order by started_at desc limit 1"
+    )[0]
     return run_id, status, json.loads(summary)
 
 
 def loosen(con, table: str) -> None:
     """The same table without NOT NULL / UNIQUE / PRIMARY KEY, so dirty rows can be written."""
-    ddl = con.execute("select sql from sqlite_master where type = 'table' and name = ?",
-                      [table]).fetchone()[0]
+    ddl = con.execute(
+        "select sql from sqlite_master where type = 'table' and name = ?", [table]
+    ).fetchone()[0]
     loose = re.sub(r"\s+(NOT NULL|UNIQUE|PRIMARY KEY)", "", ddl, flags=re.IGNORECASE)
     con.executescript(
         f"{loose.replace(f'CREATE TABLE {table}', 'CREATE TABLE loose', 1)};"
         f"insert into loose select * from {table}; drop table {table};"
         f"alter table loose rename to {table};"
-        f"create index ix_{table}_updated_at on {table} (updated_at);")
+        f"create index ix_{table}_updated_at on {table} (updated_at);"
+    )
 
 
 def distinct_in_order(values: list[Any]) -> list[Any]:

@@ -29,16 +29,17 @@ def test_an_override_needs_a_reason_and_a_known_gate():
 
 
 def test_overrides_let_only_the_named_gates_through():
-    failing = [GateResult("volume", "raw.crm_orders", "fail", "-40%"),
-               GateResult("null_ratio", "stg_crm__customers.email", "fail", "2% null"),
-               GateResult("freshness", "crm", "warn", "50 h")]
+    failing = [
+        GateResult("volume", "raw.crm_orders", "fail", "-40%"),
+        GateResult("null_ratio", "stg_crm__customers.email", "fail", "2% null"),
+        GateResult("freshness", "crm", "warn", "50 h"),
+    ]
     override = Override(("volume", "null_ratio:stg_crm__customers.email"), "source migration")
     audit = Audit([override.apply(r) for r in failing], override=override)
     assert [r.status for r in audit.results] == ["overridden", "overridden", "warn"]
     assert audit.passed
     summary = audit.summary()
-    assert summary["overridden"] == ["volume:raw.crm_orders",
-                                     "null_ratio:stg_crm__customers.email"]
+    assert summary["overridden"] == ["volume:raw.crm_orders", "null_ratio:stg_crm__customers.email"]
     assert summary["override"]["reason"] == "source migration"
 
 
@@ -76,21 +77,26 @@ def test_count_rows_reads_raw_tables_and_facts_only():
 
 def test_freshness_per_source_sla(project):
     settings = project(
-        "\n[quality.freshness.sources.helpdesk]\nwarn_after_hours = 1\nerror_after_hours = 2\n")
+        "\n[quality.freshness.sources.helpdesk]\nwarn_after_hours = 1\nerror_after_hours = 2\n"
+    )
     now = dt.datetime(2024, 5, 1, 12, tzinfo=dt.UTC)
     con = duckdb.connect()
     con.execute("create schema raw")
     for table, hours in (("crm_orders", 30), ("crm_customers", 60), ("helpdesk_tickets", 3)):
-        con.execute(f"create table raw.{table} as select ?::timestamptz as _ab_synced_at",
-                    [now - dt.timedelta(hours=hours)])
+        con.execute(
+            f"create table raw.{table} as select ?::timestamptz as _ab_synced_at",
+            [now - dt.timedelta(hours=hours)],
+        )
     results = {r.subject: r for r in freshness_results(con, settings, now)}
     assert results["crm"].status == "pass" and "30.0 h ago (SLA 48 h)" in results["crm"].detail
     assert results["helpdesk"].status == "fail" and "SLA 2 h" in results["helpdesk"].detail
 
 
 def test_quality_settings_validate_keys_and_bands(project):
-    settings = project('\n[quality.null_ratio.max_ratio]\n"stg_crm__orders.customer_id" = 0\n'
-                       '\n[quality.distribution.bands.order_value_gbp]\np95 = [100, 900]\n')
+    settings = project(
+        '\n[quality.null_ratio.max_ratio]\n"stg_crm__orders.customer_id" = 0\n'
+        "\n[quality.distribution.bands.order_value_gbp]\np95 = [100, 900]\n"
+    )
     assert settings.quality.null_ratio.max_ratio == {"stg_crm__orders.customer_id": 0}
     assert settings.quality.distribution.bands["order_value_gbp"].p95 == (100, 900)
     with pytest.raises(ConfigError, match=r"model>\.<column"):

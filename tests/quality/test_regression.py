@@ -47,7 +47,9 @@ def test_unchanged_metrics_pass():
 def test_a_moved_closed_month_fails_and_names_the_month():
     after = snapshot({"2021-01-01": 900.0, "2021-06-01": 2000.0, "2021-12-01": 500.0})
     assert failed(regression_results(("r1", BEFORE), after, GATE)) == [
-        f"regression:{ORDERS}[2021-01-01]", f"regression:{REVENUE}[2021-01-01]"]
+        f"regression:{ORDERS}[2021-01-01]",
+        f"regression:{REVENUE}[2021-01-01]",
+    ]
 
 
 def test_a_change_within_tolerance_passes():
@@ -57,8 +59,9 @@ def test_a_change_within_tolerance_passes():
 
 
 def test_new_months_and_the_open_month_may_move_and_totals_follow():
-    after = snapshot({"2021-01-01": 1000.0, "2021-06-01": 2000.0, "2021-12-01": 800.0,
-                      "2022-01-01": 90.0})
+    after = snapshot(
+        {"2021-01-01": 1000.0, "2021-06-01": 2000.0, "2021-12-01": 800.0, "2022-01-01": 90.0}
+    )
     assert not failed(regression_results(("r1", BEFORE), after, GATE))
 
 
@@ -66,10 +69,12 @@ def test_a_month_is_closed_only_long_enough_before_the_latest_month():
     after = snapshot({"2021-01-01": 1000.0, "2021-06-01": 2000.0, "2021-12-01": 500.0})
     after[(REVENUE, month("2021-06-01"))] = 1000.0  # ends 2021-07-01 + 45 d < 2021-12-01
     assert f"regression:{REVENUE}[2021-06-01]" in failed(
-        regression_results(("r1", BEFORE), after, GATE))
+        regression_results(("r1", BEFORE), after, GATE)
+    )
     late = RegressionGate(closed_after_days=200)
     assert f"regression:{REVENUE}[2021-06-01]" not in failed(
-        regression_results(("r1", BEFORE), after, late))
+        regression_results(("r1", BEFORE), after, late)
+    )
 
 
 def test_a_missing_closed_month_fails():
@@ -80,8 +85,9 @@ def test_a_missing_closed_month_fails():
 
 
 def test_totals_may_grow_with_new_periods_but_not_beyond():
-    grown = snapshot({"2021-01-01": 1000.0, "2021-06-01": 2000.0, "2021-12-01": 500.0,
-                      "2022-01-01": 350.0})  # orders +10%: the total may move 5% + 10%
+    grown = snapshot(
+        {"2021-01-01": 1000.0, "2021-06-01": 2000.0, "2021-12-01": 500.0, "2022-01-01": 350.0}
+    )  # orders +10%: the total may move 5% + 10%
     assert not failed(regression_results(("r1", BEFORE), grown, GATE))
     grown[(TOTAL, dimensions_json({}))] = 3500.0 * 1.5
     assert failed(regression_results(("r1", BEFORE), grown, GATE)) == [f"regression:{TOTAL}"]
@@ -96,16 +102,19 @@ def test_totals_may_not_move_when_no_period_changed():
 def test_support_months_close_only_when_every_ticket_is_closed():
     def support(tickets: float, closed: float, median: float) -> Snapshot:
         dims = month("2021-01-01")
-        return {(f"{SUPPORT}.tickets", dims): tickets,
-                (f"{SUPPORT}.closed_tickets", dims): closed,
-                (f"{SUPPORT}.median_resolution_hours", dims): median,
-                (REVENUE, month("2021-12-01")): 1.0}
+        return {
+            (f"{SUPPORT}.tickets", dims): tickets,
+            (f"{SUPPORT}.closed_tickets", dims): closed,
+            (f"{SUPPORT}.median_resolution_hours", dims): median,
+            (REVENUE, month("2021-12-01")): 1.0,
+        }
 
     pending = support(40, 37, 1.5)
     assert not failed(regression_results(("r1", pending), support(40, 40, 9.0), GATE))
     settled = support(40, 40, 1.5)
     assert failed(regression_results(("r1", settled), support(40, 40, 9.0), GATE)) == [
-        f"regression:{SUPPORT}.median_resolution_hours[2021-01-01]"]
+        f"regression:{SUPPORT}.median_resolution_hours[2021-01-01]"
+    ]
 
 
 def test_per_metric_tolerance():
@@ -115,11 +124,14 @@ def test_per_metric_tolerance():
     assert not failed(regression_results(("r1", BEFORE), after, loose))
 
 
-@pytest.mark.parametrize(("override", "status"), [
-    (Override(approve_restatement=True), "approved"),
-    (Override(("regression",), "expected"), "overridden"),
-    (Override(("volume",), "unrelated"), "fail"),
-])
+@pytest.mark.parametrize(
+    ("override", "status"),
+    [
+        (Override(approve_restatement=True), "approved"),
+        (Override(("regression",), "expected"), "overridden"),
+        (Override(("volume",), "unrelated"), "fail"),
+    ],
+)
 def test_approved_restatements_and_overrides(override, status):
     after = snapshot({"2021-01-01": 900.0, "2021-06-01": 2000.0, "2021-12-01": 500.0})
     results = [override.apply(r) for r in regression_results(("r1", BEFORE), after, GATE)]

@@ -38,6 +38,9 @@ def audit(
         *regression_results(history.previous_snapshot(con), snapshot, quality.regression),
         *freshness_results(con, settings, now),
     ]
-    found = Audit(results=[override.apply(r) for r in results],
-                  quarantined=quarantine_counts(con), override=override)
+    found = Audit(
+        results=[override.apply(r) for r in results],
+        quarantined=quarantine_counts(con),
+        override=override,
+    )
     return found, snapshot, counts

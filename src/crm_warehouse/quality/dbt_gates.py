@@ -46,12 +46,16 @@ def read_gate_tests(target_path: Path) -> list[GateTest]:
             continue
         kind = next((t for t in tags if t != GATE_TAG), "business_rule")
         stored = node.get("config", {}).get("store_failures")
-        tests.append(GateTest(
-            unique_id=result["unique_id"], name=node.get("name", result["unique_id"]),
-            kind=kind, status=str(result["status"]).lower(),
-            failures=int(result.get("failures") or 0),
-            relation=f'{node["schema"]}."{node["alias"]}"' if stored else None,
-        ))
+        tests.append(
+            GateTest(
+                unique_id=result["unique_id"],
+                name=node.get("name", result["unique_id"]),
+                kind=kind,
+                status=str(result["status"]).lower(),
+                failures=int(result.get("failures") or 0),
+                relation=f'{node["schema"]}."{node["alias"]}"' if stored else None,
+            )
+        )
     return tests
 
 
@@ -61,17 +65,25 @@ def dbt_gate_results(
     results: list[GateResult] = []
     for test in read_gate_tests(target_path):
         if test.status not in _RAN:
-            results.append(GateResult(test.kind, test.name, "fail",
-                                      f"the gate's test did not run ({test.status})"))
+            results.append(
+                GateResult(
+                    test.kind, test.name, "fail", f"the gate's test did not run ({test.status})"
+                )
+            )
         elif test.kind == "null_ratio":
             results += _null_ratio_results(con, quality, test)
         elif test.kind == "distribution":
             results += _distribution_results(con, quality, test)
         else:
-            results.append(judged(
-                "business_rule", test.name.removeprefix("gate_"), breached=test.failures > 0,
-                severity=quality.business_rule.severity,
-                detail=f"{test.failures:,} row(s) break the rule" if test.failures else ""))
+            results.append(
+                judged(
+                    "business_rule",
+                    test.name.removeprefix("gate_"),
+                    breached=test.failures > 0,
+                    severity=quality.business_rule.severity,
+                    detail=f"{test.failures:,} row(s) break the rule" if test.failures else "",
+                )
+            )
     return results
 
 
@@ -91,10 +103,21 @@ def _null_ratio_results(
     results = []
     for column, limit in gate.max_ratio.items():
         row = breaches.get(column)
-        detail = (f"{float(row['null_ratio']):.2%} null ({row['null_count']:,} of "
-                  f"{row['row_count']:,}) > {limit:.2%}" if row else f"<= {limit:.2%} null")
-        results.append(judged("null_ratio", column, breached=row is not None,
-                              severity=gate.severity, detail=detail))
+        detail = (
+            f"{float(row['null_ratio']):.2%} null ({row['null_count']:,} of "
+            f"{row['row_count']:,}) > {limit:.2%}"
+            if row
+            else f"<= {limit:.2%} null"
+        )
+        results.append(
+            judged(
+                "null_ratio",
+                column,
+                breached=row is not None,
+                severity=gate.severity,
+                detail=detail,
+            )
+        )
     return results
 
 
@@ -111,10 +134,20 @@ def _distribution_results(
                 continue
             row = breaches.get((measure, name))
             observed = row["observed_value"] if row else None
-            detail = (f"{name.upper()} {_number(observed)} outside [{bounds[0]:g}, {bounds[1]:g}]"
-                      if row else f"{name.upper()} within [{bounds[0]:g}, {bounds[1]:g}]")
-            results.append(judged("distribution", f"{measure}.{name}", breached=row is not None,
-                                  severity=gate.severity, detail=detail))
+            detail = (
+                f"{name.upper()} {_number(observed)} outside [{bounds[0]:g}, {bounds[1]:g}]"
+                if row
+                else f"{name.upper()} within [{bounds[0]:g}, {bounds[1]:g}]"
+            )
+            results.append(
+                judged(
+                    "distribution",
+                    f"{measure}.{name}",
+                    breached=row is not None,
+                    severity=gate.severity,
+                    detail=detail,
+                )
+            )
     return results
 
 

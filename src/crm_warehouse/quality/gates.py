@@ -25,8 +25,9 @@ class GateResult:
         return f"{self.kind}:{self.subject}"
 
 
-def judged(kind: str, subject: str, *, breached: bool, severity: Severity,
-           detail: str = "") -> GateResult:
+def judged(
+    kind: str, subject: str, *, breached: bool, severity: Severity, detail: str = ""
+) -> GateResult:
     """A check's outcome under its configured severity."""
     status = PASS if not breached else FAIL if severity == "error" else WARN
     return GateResult(kind, subject, status, detail)
@@ -45,12 +46,16 @@ class Override:
     def __post_init__(self) -> None:
         unknown = sorted({g for g in self.gates if g.split(":", 1)[0] not in GATE_KINDS})
         if unknown:
-            raise ConfigError(f"unknown gate(s) {', '.join(unknown)}",
-                              fix=f"name a gate kind ({', '.join(GATE_KINDS)}) or a gate as "
-                                  "shown by `crm-warehouse status`")
+            raise ConfigError(
+                f"unknown gate(s) {', '.join(unknown)}",
+                fix=f"name a gate kind ({', '.join(GATE_KINDS)}) or a gate as "
+                "shown by `crm-warehouse status`",
+            )
         if self.gates and not (self.reason or "").strip():
-            raise ConfigError("--override-gate needs --reason",
-                              fix='add --reason "why this run may publish anyway"')
+            raise ConfigError(
+                "--override-gate needs --reason",
+                fix='add --reason "why this run may publish anyway"',
+            )
 
     def covers(self, result: GateResult) -> bool:
         return result.kind in self.gates or result.name in self.gates
@@ -62,13 +67,17 @@ class Override:
             note = f"restatement approved{': ' + self.reason if self.reason else ''}"
             return replace(result, status=APPROVED, detail=f"{result.detail} ({note})")
         if self.covers(result):
-            return replace(result, status=OVERRIDDEN,
-                           detail=f"{result.detail} (overridden: {self.reason})")
+            return replace(
+                result, status=OVERRIDDEN, detail=f"{result.detail} (overridden: {self.reason})"
+            )
         return result
 
     def describe(self) -> dict[str, Any]:
-        return {"gates": list(self.gates), "reason": self.reason,
-                "approve_restatement": self.approve_restatement}
+        return {
+            "gates": list(self.gates),
+            "reason": self.reason,
+            "approve_restatement": self.approve_restatement,
+        }
 
 
 @dataclass
@@ -110,5 +119,6 @@ class Audit:
         return QualityGateError(
             f"{len(failed)} quality gate(s) failed, nothing published: {names}{more}",
             fix="see `crm-warehouse status`; fix the data, or let this one run through with "
-                '--override-gate NAME --reason "..." (--approve-restatement for expected '
-                "metric restatements)")
+            '--override-gate NAME --reason "..." (--approve-restatement for expected '
+            "metric restatements)",
+        )

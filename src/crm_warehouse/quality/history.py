@@ -59,24 +59,46 @@ class MetricFamily:
 
 
 FAMILIES = (
-    MetricFamily("mtr_kpi_summary", (
-        "total_revenue_gbp", "orders", "units", "aov_gbp", "arpc_gbp", "customers"),
-        volume=ORDERS),
-    MetricFamily("mtr_kpi_summary", ("closed_tickets", "csat_positive_pct"),
-                 volume=CLOSED_TICKETS),
-    MetricFamily("mtr_revenue_by_month", (
-        "revenue_gbp", "orders", "units", "aov_gbp", "median_order_value_gbp"),
-        period="month_start_date"),
-    MetricFamily("mtr_support_trend", (
-        "tickets", "closed_tickets", "median_first_response_hours", "median_resolution_hours",
-        "csat_positive_pct"),
-        period="month_start_date", settled=("tickets", "closed_tickets")),
-    MetricFamily("mtr_customer_segment_summary", (
-        "customers", "revenue_gbp", "arpc_gbp", "aov_gbp"), dimensions=("income_bracket",),
-        volume=ORDERS),
-    MetricFamily("mtr_support_performance", (
-        "closed_tickets", "median_first_response_hours", "median_resolution_hours",
-        "csat_positive_pct"), dimensions=("ticket_channel",), volume=CLOSED_TICKETS),
+    MetricFamily(
+        "mtr_kpi_summary",
+        ("total_revenue_gbp", "orders", "units", "aov_gbp", "arpc_gbp", "customers"),
+        volume=ORDERS,
+    ),
+    MetricFamily("mtr_kpi_summary", ("closed_tickets", "csat_positive_pct"), volume=CLOSED_TICKETS),
+    MetricFamily(
+        "mtr_revenue_by_month",
+        ("revenue_gbp", "orders", "units", "aov_gbp", "median_order_value_gbp"),
+        period="month_start_date",
+    ),
+    MetricFamily(
+        "mtr_support_trend",
+        (
+            "tickets",
+            "closed_tickets",
+            "median_first_response_hours",
+            "median_resolution_hours",
+            "csat_positive_pct",
+        ),
+        period="month_start_date",
+        settled=("tickets", "closed_tickets"),
+    ),
+    MetricFamily(
+        "mtr_customer_segment_summary",
+        ("customers", "revenue_gbp", "arpc_gbp", "aov_gbp"),
+        dimensions=("income_bracket",),
+        volume=ORDERS,
+    ),
+    MetricFamily(
+        "mtr_support_performance",
+        (
+            "closed_tickets",
+            "median_first_response_hours",
+            "median_resolution_hours",
+            "csat_positive_pct",
+        ),
+        dimensions=("ticket_channel",),
+        volume=CLOSED_TICKETS,
+    ),
 )
 
 FAMILY_OF = {f"{f.table}.{column}": f for f in FAMILIES for column in f.columns}
@@ -101,13 +123,14 @@ def take_snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
             continue
         keys = ((family.period,) if family.period else ()) + family.dimensions
         cursor = con.execute(
-            f"select {', '.join((*keys, *family.columns))} "
-            f"from {METRICS_SCHEMA}.{family.table}")
+            f"select {', '.join((*keys, *family.columns))} from {METRICS_SCHEMA}.{family.table}"
+        )
         for row in cursor.fetchall():
             dims = dimensions_json(dict(zip(keys, row[: len(keys)], strict=True)))
-            for column, value in zip(family.columns, row[len(keys):], strict=True):
+            for column, value in zip(family.columns, row[len(keys) :], strict=True):
                 snapshot[(f"{family.table}.{column}", dims)] = (
-                    None if value is None else float(value))
+                    None if value is None else float(value)
+                )
     return snapshot
 
 
@@ -116,30 +139,38 @@ def previous_snapshot(con: duckdb.DuckDBPyConnection) -> tuple[str, Snapshot] | 
     if not table_exists(con, AUDIT_SCHEMA, "metric_history"):
         return None
     latest = con.execute(
-        f"select run_id from {AUDIT_SCHEMA}.metric_history "
-        "order by published_at desc limit 1").fetchall()
+        f"select run_id from {AUDIT_SCHEMA}.metric_history order by published_at desc limit 1"
+    ).fetchall()
     if not latest:
         return None
     run_id = latest[0][0]
     rows = con.execute(
-        f"select metric, dimensions, value from {AUDIT_SCHEMA}.metric_history "
-        "where run_id = ?", [run_id]).fetchall()
+        f"select metric, dimensions, value from {AUDIT_SCHEMA}.metric_history where run_id = ?",
+        [run_id],
+    ).fetchall()
     return run_id, {(metric, dims): value for metric, dims, value in rows}
 
 
 def record_published(
-    con: duckdb.DuckDBPyConnection, run_id: str, snapshot: Snapshot, counts: dict[str, int],
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    snapshot: Snapshot,
+    counts: dict[str, int],
     published_at: dt.datetime,
 ) -> None:
     """Store a published run's metrics and row counts (in the staged warehouse)."""
     migrate(con)
     con.executemany(
         f"insert into {AUDIT_SCHEMA}.metric_history values (?, ?, ?, ?, ?)",
-        [[run_id, metric, dims, value, published_at]
-         for (metric, dims), value in sorted(snapshot.items())])
+        [
+            [run_id, metric, dims, value, published_at]
+            for (metric, dims), value in sorted(snapshot.items())
+        ],
+    )
     con.executemany(
         f"insert into {AUDIT_SCHEMA}.row_counts values (?, ?, ?, ?)",
-        [[run_id, relation, rows, published_at] for relation, rows in sorted(counts.items())])
+        [[run_id, relation, rows, published_at] for relation, rows in sorted(counts.items())],
+    )
 
 
 def previous_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int] | None:

@@ -25,8 +25,9 @@ def regression_results(
     previous: tuple[str, Snapshot] | None, current: Snapshot, gate: RegressionGate
 ) -> list[GateResult]:
     if previous is None:
-        return [GateResult(KIND, "metrics", PASS, "no published snapshot yet: this run is "
-                                                  "the baseline")]
+        return [
+            GateResult(KIND, "metrics", PASS, "no published snapshot yet: this run is the baseline")
+        ]
     run_id, before = previous
     as_of = _latest_month(before)
     grew = _period_data_changed(before, current)
@@ -41,16 +42,32 @@ def regression_results(
         if grew and not family.period:
             tolerance = gate.growth_tolerance + _growth(before, current, family.volume)
         if key not in current:
-            breaches.append(judged(KIND, _subject(key), breached=True, severity=gate.severity,
-                                   detail=f"missing (was {_show(old)})"))
+            breaches.append(
+                judged(
+                    KIND,
+                    _subject(key),
+                    breached=True,
+                    severity=gate.severity,
+                    detail=f"missing (was {_show(old)})",
+                )
+            )
         elif _moved(old, current[key], tolerance):
-            breaches.append(judged(
-                KIND, _subject(key), breached=True, severity=gate.severity,
-                detail=f"{_show(old)} -> {_show(current[key])} (tolerance {tolerance:.2%})"))
+            breaches.append(
+                judged(
+                    KIND,
+                    _subject(key),
+                    breached=True,
+                    severity=gate.severity,
+                    detail=f"{_show(old)} -> {_show(current[key])} (tolerance {tolerance:.2%})",
+                )
+            )
     if breaches:
         return breaches
-    return [GateResult(KIND, "metrics", PASS,
-                       f"{len(before):,} metrics within tolerance of run {run_id}")]
+    return [
+        GateResult(
+            KIND, "metrics", PASS, f"{len(before):,} metrics within tolerance of run {run_id}"
+        )
+    ]
 
 
 def _subject(key: Key) -> str:
@@ -74,13 +91,17 @@ def _month(family: MetricFamily, dims: str) -> dt.date:
 
 
 def _latest_month(snapshot: Snapshot) -> dt.date | None:
-    months = [_month(FAMILY_OF[metric], dims) for metric, dims in snapshot
-              if metric in FAMILY_OF and FAMILY_OF[metric].period]
+    months = [
+        _month(FAMILY_OF[metric], dims)
+        for metric, dims in snapshot
+        if metric in FAMILY_OF and FAMILY_OF[metric].period
+    ]
     return max(months, default=None)
 
 
-def _closed(before: Snapshot, family: MetricFamily, key: Key, as_of: dt.date | None,
-            gate: RegressionGate) -> bool:
+def _closed(
+    before: Snapshot, family: MetricFamily, key: Key, as_of: dt.date | None, gate: RegressionGate
+) -> bool:
     month = _month(family, key[1])
     next_month = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     if as_of is None or next_month + dt.timedelta(days=gate.closed_after_days) > as_of:
@@ -101,6 +122,5 @@ def _growth(before: Snapshot, current: Snapshot, volume: str | None) -> float:
 
 def _period_data_changed(before: Snapshot, current: Snapshot) -> bool:
     """New months or any month-level change: figures over all periods may then move."""
-    period_keys = {k for k in (*before, *current)
-                   if k[0] in FAMILY_OF and FAMILY_OF[k[0]].period}
+    period_keys = {k for k in (*before, *current) if k[0] in FAMILY_OF and FAMILY_OF[k[0]].period}
     return any(before.get(k) != current.get(k) for k in period_keys)

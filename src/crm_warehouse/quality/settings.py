@@ -29,15 +29,17 @@ class NullRatioGate(_Strict):
     """Largest share of nulls allowed per ``<model>.<column>`` (checked by a dbt test)."""
 
     severity: Severity = "error"
-    max_ratio: dict[str, float] = Field(default_factory=lambda: {
-        "stg_crm__customers.email": 0.01,
-        "stg_crm__customers.income_bracket": 0.01,
-        "stg_crm__customers.signup_date": 0.01,
-        "stg_crm__products.category": 0.01,
-        "stg_helpdesk__tickets.customer_email": 0.01,
-        "stg_helpdesk__tickets.ticket_channel": 0.01,
-        "stg_helpdesk__tickets.ticket_priority": 0.01,
-    })
+    max_ratio: dict[str, float] = Field(
+        default_factory=lambda: {
+            "stg_crm__customers.email": 0.01,
+            "stg_crm__customers.income_bracket": 0.01,
+            "stg_crm__customers.signup_date": 0.01,
+            "stg_crm__products.category": 0.01,
+            "stg_helpdesk__tickets.customer_email": 0.01,
+            "stg_helpdesk__tickets.ticket_channel": 0.01,
+            "stg_helpdesk__tickets.ticket_priority": 0.01,
+        }
+    )
 
     @field_validator("max_ratio")
     @classmethod
@@ -73,11 +75,13 @@ class DistributionGate(_Strict):
     orders' value (checked by a dbt test)."""
 
     severity: Severity = "error"
-    bands: dict[str, Band] = Field(default_factory=lambda: {
-        "first_response_hours": Band(p75=(0.5, 6.0), p95=(1.0, 24.0)),
-        "resolution_hours": Band(p75=(0.25, 6.0), p95=(0.5, 24.0)),
-        "order_value_gbp": Band(p75=(200.0, 2500.0), p95=(500.0, 5000.0)),
-    })
+    bands: dict[str, Band] = Field(
+        default_factory=lambda: {
+            "first_response_hours": Band(p75=(0.5, 6.0), p95=(1.0, 24.0)),
+            "resolution_hours": Band(p75=(0.25, 6.0), p95=(0.5, 24.0)),
+            "order_value_gbp": Band(p75=(200.0, 2500.0), p95=(500.0, 5000.0)),
+        }
+    )
 
     @field_validator("bands")
     @classmethod
@@ -104,12 +108,14 @@ class RegressionGate(_Strict):
     severity: Severity = "error"
     tolerance: float = Field(default=0.005, ge=0, description="relative change allowed")
     growth_tolerance: float = Field(
-        default=0.05, ge=0,
-        description="relative change allowed for figures that new data may move")
+        default=0.05, ge=0, description="relative change allowed for figures that new data may move"
+    )
     closed_after_days: int = Field(
-        default=45, ge=0, description="a month is closed this long after its end")
+        default=45, ge=0, description="a month is closed this long after its end"
+    )
     tolerances: dict[str, float] = Field(
-        default_factory=dict, description="per metric ('<table>.<column>') overrides")
+        default_factory=dict, description="per metric ('<table>.<column>') overrides"
+    )
 
 
 class FreshnessSla(_Strict):

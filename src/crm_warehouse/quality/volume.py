@@ -18,7 +18,9 @@ def count_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         "select table_schema, table_name from information_schema.tables "
         "where table_type = 'BASE TABLE' and ((table_schema = ? and table_name not like "
         "'\\_dlt%' escape '\\') or (table_schema = ? and table_name like 'fct\\_%' escape '\\'))"
-        " order by 1, 2", [RAW_SCHEMA, MARTS_SCHEMA]).fetchall()
+        " order by 1, 2",
+        [RAW_SCHEMA, MARTS_SCHEMA],
+    ).fetchall()
     counts = {}
     for schema, table in relations:
         (rows,) = con.execute(f'select count(*) from {schema}."{table}"').fetchall()[0]
@@ -30,20 +32,34 @@ def volume_results(
     current: dict[str, int], previous: dict[str, int] | None, gate: VolumeGate
 ) -> list[GateResult]:
     if previous is None:
-        return [GateResult(KIND, "tables", PASS, "no published run yet: this run is the "
-                                                 "baseline")]
+        return [GateResult(KIND, "tables", PASS, "no published run yet: this run is the baseline")]
     results = []
     for relation, before in sorted(previous.items()):
         if before < gate.min_rows:
             continue
         now = current.get(relation, 0)
         if now < before * (1 - gate.max_drop):
-            results.append(judged(KIND, relation, breached=True, severity=gate.drop_severity,
-                                  detail=f"{before:,} -> {now:,} rows "
-                                         f"({now / before - 1:+.0%}, limit -{gate.max_drop:.0%})"))
+            results.append(
+                judged(
+                    KIND,
+                    relation,
+                    breached=True,
+                    severity=gate.drop_severity,
+                    detail=f"{before:,} -> {now:,} rows "
+                    f"({now / before - 1:+.0%}, limit -{gate.max_drop:.0%})",
+                )
+            )
         elif now > before * gate.max_growth:
-            results.append(judged(KIND, relation, breached=True, severity=gate.growth_severity,
-                                  detail=f"{before:,} -> {now:,} rows ({now / before:.1f}x, "
-                                         f"limit {gate.max_growth:g}x)"))
-    return results or [GateResult(KIND, "tables", PASS,
-                                  f"{len(current)} tables within limits of the previous run")]
+            results.append(
+                judged(
+                    KIND,
+                    relation,
+                    breached=True,
+                    severity=gate.growth_severity,
+                    detail=f"{before:,} -> {now:,} rows ({now / before:.1f}x, "
+                    f"limit {gate.max_growth:g}x)",
+                )
+            )
+    return results or [
+        GateResult(KIND, "tables", PASS, f"{len(current)} tables within limits of the previous run")
+    ]

@@ -70,10 +70,12 @@ def staged_settings(settings: Settings) -> Settings:
     data folder (dlt state, dbt target)."""
     staging_data = settings.data_path / STAGING
     staged_file = settings.duckdb_path.parent / STAGING / settings.duckdb_path.name
-    return settings.model_copy(update={
-        "data_dir": staging_data,
-        "warehouse": settings.warehouse.model_copy(update={"duckdb_path": staged_file}),
-    })
+    return settings.model_copy(
+        update={
+            "data_dir": staging_data,
+            "warehouse": settings.warehouse.model_copy(update={"duckdb_path": staged_file}),
+        }
+    )
 
 
 @contextlib.contextmanager
@@ -91,8 +93,10 @@ def run_lock(settings: Settings) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise RunInProgressError(
-                "another run is writing this warehouse", where=str(path),
-                fix="wait for it to finish (see `crm-warehouse status`)") from None
+                "another run is writing this warehouse",
+                where=str(path),
+                fix="wait for it to finish (see `crm-warehouse status`)",
+            ) from None
         try:
             yield
         finally:

@@ -47,16 +47,18 @@ def prepare(settings: Settings) -> DevEnvironment:
     require_duckdb(settings, "state-based development builds")
     state = prod_manifest_path(settings)
     if not (state / "manifest.json").exists():
-        raise ConfigError(f"no production manifest in {state}",
-                          fix="run `crm-warehouse run` once; every promoted run keeps its "
-                              "manifest there")
+        raise ConfigError(
+            f"no production manifest in {state}",
+            fix="run `crm-warehouse run` once; every promoted run keeps its manifest there",
+        )
     if not settings.duckdb_path.exists():
-        raise ConfigError(f"no warehouse at {settings.duckdb_path}",
-                          fix="run `crm-warehouse run` (or `make demo`) first")
+        raise ConfigError(
+            f"no warehouse at {settings.duckdb_path}",
+            fix="run `crm-warehouse run` (or `make demo`) first",
+        )
     folder = settings.data_path / "dev"
     env = DevEnvironment(folder / "dev.duckdb", state, folder / "target")
     folder.mkdir(parents=True, exist_ok=True)
     os.environ["CRM_WAREHOUSE_DEV_DUCKDB_PATH"] = str(env.database)
     os.environ["CRM_WAREHOUSE_PROD_DATABASE"] = settings.duckdb_path.stem
     return env
-
