@@ -155,7 +155,9 @@ class _Endpoint:
         where: str,
         state: dict[str, Any],
     ) -> Iterator[Any]:
-        table = records_to_arrow(records, ENDPOINT_COLUMNS.get(endpoint, {}))
+        table = records_to_arrow(
+            records, ENDPOINT_COLUMNS.get(endpoint, {}), ZoneInfo(self.config.timezone)
+        )
         result = conform(table, raw_table, known, self.config.schema_contract, where=where)
         for field in result.rows.schema:
             if field.name not in known and not field.name.endswith("__v_text"):

@@ -7,7 +7,10 @@ Money arrives as JSON numbers (GBP) and stays ``double`` in raw; staging casts i
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
+from datetime import tzinfo
 from typing import Any
 
 import pyarrow as pa
@@ -53,7 +56,9 @@ ENDPOINT_COLUMNS: dict[str, dict[str, pa.DataType]] = {
 }
 
 
-def records_to_arrow(records: list[dict[str, Any]], declared: dict[str, pa.DataType]) -> pa.Table:
+def records_to_arrow(
+    records: list[dict[str, Any]], declared: dict[str, pa.DataType], zone: tzinfo = dt.UTC
+) -> pa.Table:
     """Declared columns in their declared type where every value fits (the contract step then
     sees nothing to do); a column with a value that does not fit - a number sent as text, a
     malformed time - comes as text, so the contract decides. Undeclared keys are new columns."""
@@ -61,8 +66,25 @@ def records_to_arrow(records: list[dict[str, Any]], declared: dict[str, pa.DataT
     columns = {}
     for name in names:
         values = [record.get(name) for record in records]
+        if pa.types.is_timestamp(declared.get(name)):
+            values = [_with_zone(v, zone) for v in values]
         columns[name] = _array(values, declared.get(name))
     return pa.table(columns)
+
+
+def _with_zone(value: Any, zone: tzinfo) -> Any:
+    """A naive ISO time as an instant in ``zone`` (the source's ``timezone``); anything else
+    (times with an offset, malformed text, non-text) is left for the contract to judge."""
+    if not isinstance(value, str) or _HAS_OFFSET.search(value):
+        return value
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    return parsed.replace(tzinfo=zone).astimezone(dt.UTC).isoformat()
+
+
+_HAS_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 
 
 def _array(values: list[Any], declared: pa.DataType | None) -> pa.Array:
