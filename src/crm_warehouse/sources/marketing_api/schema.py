@@ -66,7 +66,8 @@ def records_to_arrow(
     columns = {}
     for name in names:
         values = [record.get(name) for record in records]
-        if pa.types.is_timestamp(declared.get(name)):
+        kind = declared.get(name)
+        if kind is not None and pa.types.is_timestamp(kind):
             values = [_with_zone(v, zone) for v in values]
         columns[name] = _array(values, declared.get(name))
     return pa.table(columns)
