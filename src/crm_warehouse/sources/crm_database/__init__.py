@@ -120,6 +120,8 @@ def _prepare_deletes(plan: DeletePlan, tables: dict[str, str], sync: SyncReport)
                 fix="run one sync with deletes = 'reconcile' for this source (it finds every "
                 "missed delete), then switch back to 'replication' (a new slot is created)",
             )
+        if health.exists:  # invalidated and never used by this source: replace it
+            stream.drop_slot()
         stream.ensure_publication()
         stream.create_slot()
     elif health.lag_bytes is not None and health.lag_bytes > stream.max_lag_bytes:
@@ -136,7 +138,7 @@ def _prepare_deletes(plan: DeletePlan, tables: dict[str, str], sync: SyncReport)
 
 
 class _TableReader:
-    """Reads one table per sync: changed rows, then its tombstones."""
+    """Reads one table per sync: changed rows, quarantined rows, then its deletes."""
 
     def __init__(
         self,
@@ -154,7 +156,6 @@ class _TableReader:
         self.source, self.db, self.cursor_column = source, db, cursor_column
         self.lookback, self.batch_size, self.zone, self.mode = lookback, batch_size, zone, mode
         self.deletes, self.sync, self.on_rows = deletes, sync, on_rows
-        self.sync_id = f"{source}@{sync.run_id}"
 
     def rows(self, table: str, key: str) -> Iterator[Any]:
         state = dlt.current.resource_state()
