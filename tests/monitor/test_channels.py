@@ -17,6 +17,7 @@ from tests.monitor.conftest import SMTP_PASSWORD, SMTP_USER, SmtpReceiver, free_
 def test_commented_monitor_example_in_the_config_file_is_valid(project):
     text = (REPO / "crm-warehouse.toml").read_text()
     example = text[text.index("# [monitor]\n") :]
+    example = example[: example.index("\n\n")]  # the block ends at the first blank line
     uncommented = "\n".join(
         line.removeprefix("#").removeprefix(" ") for line in example.splitlines()
     )
