@@ -83,7 +83,9 @@ class SqlDatabaseSource(_Strict):
     lookback_minutes: int = Field(default=120, ge=0)
     timezone: str = "Europe/London"
     batch_size: int = Field(default=500_000, gt=0)
-    backend: Literal["adbc", "connectorx"] = "adbc"
+    backend: Literal["auto", "adbc", "connectorx"] = Field(
+        default="auto", description="auto: connectorx for PostgreSQL, ADBC for SQLite (fastest)"
+    )
     deletes: Literal["reconcile", "replication", "none"] = "reconcile"
     replication: ReplicationConfig = ReplicationConfig()
     schema_contract: SchemaContract = "quarantine"

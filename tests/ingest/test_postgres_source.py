@@ -23,8 +23,9 @@ def source_counts(url: str) -> dict[str, int]:
     return {f"crm_{t}": query(url, f"select count(*) from {t}")[0][0] for t in TABLES}
 
 
-def test_initial_load_keeps_types_and_a_rerun_loads_nothing(pg_crm, pg_settings):
-    settings = pg_settings(pg_crm)
+@pytest.mark.parametrize("backend", ["connectorx", "adbc"])
+def test_initial_load_keeps_types_and_a_rerun_loads_nothing(backend, pg_crm, pg_settings):
+    settings = pg_settings(pg_crm, backend=backend)
     load = sync(settings, "first")
     assert load.status == "ok", load.error
     assert {t: load.rows[t] for t in source_counts(pg_crm)} == source_counts(pg_crm)
