@@ -10,7 +10,7 @@ import pytest
 
 from crm_warehouse.errors import SourceError
 from crm_warehouse.ingest import ingest
-from crm_warehouse.sources.helpdesk_csv import read_ticket_file
+from crm_warehouse.sources.helpdesk_csv import REQUIRED_COLUMNS, read_ticket_file
 from tests.conftest import ticket_csv
 
 TICKET = {
@@ -107,22 +107,4 @@ def test_created_at_is_optional(tmp_path):
     assert table.column("created_at").null_count == 1
 
 
-TICKET_HEADER_WITHOUT_CREATED = [
-    "Ticket ID",
-    "Customer Name",
-    "Customer Email",
-    "Customer Age",
-    "Customer Gender",
-    "Product Purchased",
-    "Date of Purchase",
-    "Ticket Type",
-    "Ticket Subject",
-    "Ticket Description",
-    "Ticket Status",
-    "Resolution",
-    "Ticket Priority",
-    "Ticket Channel",
-    "First Response Time",
-    "Time to Resolution",
-    "Customer Satisfaction Rating",
-]
+TICKET_HEADER_WITHOUT_CREATED = list(REQUIRED_COLUMNS)
