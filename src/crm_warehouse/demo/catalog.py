@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crm_warehouse.sources.helpdesk_csv.columns import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+
 
 @dataclass(frozen=True)
 class Product:
@@ -408,26 +410,8 @@ LOCATIONS: tuple[tuple[str, float], ...] = (
 GENDERS: tuple[str, ...] = ("Male", "Female", "Other")
 BRACKETS: tuple[str, ...] = ("Low", "Medium", "High")
 
-TICKET_COLUMNS: tuple[str, ...] = (
-    "Ticket ID",
-    "Customer Name",
-    "Customer Email",
-    "Customer Age",
-    "Customer Gender",
-    "Product Purchased",
-    "Date of Purchase",
-    "Ticket Type",
-    "Ticket Subject",
-    "Ticket Description",
-    "Ticket Status",
-    "Resolution",
-    "Ticket Priority",
-    "Ticket Channel",
-    "First Response Time",
-    "Time to Resolution",
-    "Customer Satisfaction Rating",
-    "Created At",
-)
+# The helpdesk export's layout, as the feed source reads it (one definition, in the source).
+TICKET_COLUMNS: tuple[str, ...] = (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
 TICKET_TYPES: tuple[str, ...] = (
     "Technical issue",
     "Billing inquiry",

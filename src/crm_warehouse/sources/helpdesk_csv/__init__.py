@@ -22,29 +22,10 @@ from dlt.sources import DltResource
 
 from crm_warehouse.errors import SourceError
 from crm_warehouse.sources.contract import compare_columns
+from crm_warehouse.sources.helpdesk_csv.columns import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from crm_warehouse.sources.metadata import column_hints, stamp, utc_now
 from crm_warehouse.sources.sync import SyncReport
 
-REQUIRED_COLUMNS = (
-    "Ticket ID",
-    "Customer Name",
-    "Customer Email",
-    "Customer Age",
-    "Customer Gender",
-    "Product Purchased",
-    "Date of Purchase",
-    "Ticket Type",
-    "Ticket Subject",
-    "Ticket Description",
-    "Ticket Status",
-    "Resolution",
-    "Ticket Priority",
-    "Ticket Channel",
-    "First Response Time",
-    "Time to Resolution",
-    "Customer Satisfaction Rating",
-)
-OPTIONAL_COLUMNS = ("Created At",)
 ROW_NUMBER = "_source_row_number"
 
 FileCounter = Callable[[str, int], None]

@@ -1,0 +1,23 @@
+"""The helpdesk export's columns: the layout of the public customer-support-ticket export,
+plus an optional ``Created At``. Kept free of heavy imports so the demo can write it too."""
+
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "Ticket ID",
+    "Customer Name",
+    "Customer Email",
+    "Customer Age",
+    "Customer Gender",
+    "Product Purchased",
+    "Date of Purchase",
+    "Ticket Type",
+    "Ticket Subject",
+    "Ticket Description",
+    "Ticket Status",
+    "Resolution",
+    "Ticket Priority",
+    "Ticket Channel",
+    "First Response Time",
+    "Time to Resolution",
+    "Customer Satisfaction Rating",
+)
+OPTIONAL_COLUMNS: tuple[str, ...] = ("Created At",)
