@@ -1,5 +1,6 @@
 """The helpdesk export's columns: the layout of the public customer-support-ticket export,
-plus an optional ``Created At``. Kept free of heavy imports so the demo can write it too."""
+plus an optional ``Created At``. The one definition: the source checks files against it and
+the demo writes its feed files with it."""
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "Ticket ID",
