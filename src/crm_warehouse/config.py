@@ -83,8 +83,8 @@ class SqlDatabaseSource(_Strict):
     lookback_minutes: int = Field(default=120, ge=0)
     timezone: str = "Europe/London"
     batch_size: int = Field(default=500_000, gt=0)
-    backend: Literal["auto", "adbc", "connectorx"] = Field(
-        default="auto", description="auto: connectorx for PostgreSQL, ADBC for SQLite (fastest)"
+    backend: Literal["auto", "copy", "adbc", "connectorx"] = Field(
+        default="auto", description="auto: COPY for PostgreSQL, ADBC for SQLite (fastest)"
     )
     deletes: Literal["reconcile", "replication", "none"] = "reconcile"
     replication: ReplicationConfig = ReplicationConfig()

@@ -23,7 +23,7 @@ def source_counts(url: str) -> dict[str, int]:
     return {f"crm_{t}": query(url, f"select count(*) from {t}")[0][0] for t in TABLES}
 
 
-@pytest.mark.parametrize("backend", ["connectorx", "adbc"])
+@pytest.mark.parametrize("backend", ["copy", "connectorx", "adbc"])
 def test_initial_load_keeps_types_and_a_rerun_loads_nothing(backend, pg_crm, pg_settings):
     settings = pg_settings(pg_crm, backend=backend)
     load = sync(settings, "first")

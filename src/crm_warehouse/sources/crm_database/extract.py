@@ -1,7 +1,8 @@
-"""Streaming extraction into Arrow batches, SQLite and PostgreSQL alike, through connectorx or
-ADBC (PostgreSQL's binary COPY, SQLite's driver); by default whichever measured fastest.
+"""Streaming extraction into Arrow batches, SQLite and PostgreSQL alike: PostgreSQL's own
+``COPY ... TO STDOUT`` parsed by Arrow (``copy_csv.py``), connectorx, or ADBC (PostgreSQL's
+binary COPY, SQLite's driver); by default whichever measured fastest.
 
-Both drivers hand back Arrow record batches without Python row objects, so a 10M-row table
+Every path hands back Arrow record batches without Python row objects, so a 10M-row table
 never sits in memory whole. ``benchmarks/bench_extract.py`` compares them.
 """
 
@@ -22,7 +23,7 @@ import pyarrow.compute as pc
 
 from crm_warehouse.errors import SourceError
 
-Backend = Literal["auto", "adbc", "connectorx"]
+Backend = Literal["auto", "copy", "adbc", "connectorx"]
 CONNECT_TIMEOUT_SECONDS = 10
 _CONNECT_FIX = (
     "check host, port, database name, user and password in the source URL, and that "
@@ -75,11 +76,17 @@ class Database:
         self.url = url
         self.where = where
         self.path = sqlite_path(url)
-        # What benchmarks/bench_extract.py measured fastest here: connectorx reading PostgreSQL,
-        # ADBC reading SQLite (docs/decisions.md).
+        # What benchmarks/bench_extract.py measured fastest here: COPY reading PostgreSQL, ADBC
+        # reading SQLite (docs/decisions.md).
         self.backend = (
-            backend if backend != "auto" else ("adbc" if self.path is not None else "connectorx")
+            backend if backend != "auto" else ("adbc" if self.path is not None else "copy")
         )
+        if self.backend == "copy" and self.path is not None:
+            raise SourceError(
+                "backend 'copy' reads PostgreSQL only",
+                where=where,
+                fix="set backend = 'auto' (ADBC) or 'connectorx' for a SQLite source",
+            )
 
     @property
     def is_postgres(self) -> bool:
@@ -147,9 +154,12 @@ class Database:
         as text: with ``declared`` (the catalog's types) DATE and TIMESTAMP columns come back
         typed, as connectorx and PostgreSQL give them."""
         try:
-            reader = (self._adbc_batches if self.backend == "adbc" else self._connectorx_batches)(
-                query, batch_size
-            )
+            read = {
+                "copy": self._copy_batches,
+                "adbc": self._adbc_batches,
+                "connectorx": self._connectorx_batches,
+            }[self.backend]
+            reader = read(query, batch_size)
             for table in read_ahead(reader):
                 if declared and self.path is not None:
                     table = _sqlite_times(table, declared)
@@ -166,6 +176,17 @@ class Database:
     def read(self, query: str) -> pa.Table:
         tables = list(self.batches(query, 1_000_000))
         return pa.concat_tables(tables) if tables else pa.table({})
+
+    def _copy_batches(self, query: str, batch_size: int) -> Iterator[pa.Table]:
+        import psycopg2
+
+        from crm_warehouse.sources.crm_database.copy_csv import copy_batches
+
+        con = psycopg2.connect(self.url, connect_timeout=CONNECT_TIMEOUT_SECONDS)
+        try:
+            yield from copy_batches(con, query, batch_size)
+        finally:
+            con.close()
 
     def _connectorx_batches(self, query: str, batch_size: int) -> Iterator[pa.Table]:
         import connectorx as cx
