@@ -23,8 +23,15 @@ def dlt_destination(settings: Settings) -> Any:
     import dlt
 
     if settings.warehouse.target == "duckdb":
+        from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
+
         settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
-        return dlt.destinations.duckdb(str(settings.duckdb_path))
+        # raw is append-only and read with ORDER BY where order matters: DuckDB need not keep
+        # the files' row order, so it loads their row groups in parallel.
+        credentials = DuckDbCredentials(
+            str(settings.duckdb_path), global_config={"preserve_insertion_order": False}
+        )
+        return dlt.destinations.duckdb(credentials)
     if settings.warehouse.target == "postgres":
         return dlt.destinations.postgres()  # credentials: DESTINATION__POSTGRES__CREDENTIALS
     return dlt.destinations.bigquery()  # credentials: DESTINATION__BIGQUERY__CREDENTIALS__*
