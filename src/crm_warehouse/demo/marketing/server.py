@@ -4,20 +4,25 @@
     Authorization: Bearer <token>
     200 {"data": [...], "next_cursor": "<opaque>" | null}
 
-Records with ``updated_at >= updated_since`` in ``updated_at`` order, a page at a time. It binds
-a free loopback port and runs in a background thread; tests switch on ``Faults`` to make it
-misbehave the way real APIs do (duplicate or out-of-order pages, 429 bursts, intermittent 500s,
-an expired token, empty responses, slow answers).
+Records with ``updated_at >= updated_since`` in ``updated_at`` order, a page at a time. Each
+endpoint file is indexed once, and again when it changes on disk (the byte offset of every line
+in that order), so a request bisects to ``updated_since`` and reads only its own page's lines:
+paging through millions of leads costs per page what the page holds, not the whole file. It
+binds a free loopback port and runs in a background thread; tests switch on ``Faults`` to make
+it misbehave the way real APIs do (duplicate or out-of-order pages, 429 bursts, intermittent
+500s, an expired token, empty responses, slow answers).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from bisect import bisect_left
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -69,6 +74,7 @@ class MockMarketingApi:
         self.faults = Faults()
         self.requests: list[Request] = []
         self._lock = threading.Lock()
+        self._indexes: dict[str, _FileIndex] = {}
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -79,6 +85,9 @@ class MockMarketingApi:
         return f"http://{host}:{port}"
 
     def __enter__(self) -> MockMarketingApi:
+        with self._lock:  # index the files now, so that no first request waits for it
+            for endpoint in ENDPOINT_FILES:
+                self._sorted(endpoint)
         self._thread.start()
         return self
 
@@ -155,29 +164,96 @@ class MockMarketingApi:
     def _page(self, endpoint: str, query: dict[str, str]) -> dict[str, Any]:
         since = query.get("updated_since", "")
         size = int(query.get("page_size", DEFAULT_PAGE_SIZE))
-        keys = KEYS[endpoint]
-        records = sorted(
-            (r for r in self.records(endpoint) if r["updated_at"] >= since),
-            key=lambda r: (r["updated_at"], *(str(r[k]) for k in keys)),
-        )
-        if self.faults.empty:
-            records = []
-        pages = [records[i : i + size] for i in range(0, len(records), size)] or [[]]
-        order = self._visit_order(len(pages))
+        records = self._sorted(endpoint)
+        start = bisect_left(records.updated, since)
+        total = 0 if self.faults.empty else len(records.updated) - start
+        order = self._visit_order(max(-(-total // size), 1))  # one empty page when none match
         step = _decode(query.get("cursor")) if query.get("cursor") else 0
+        first = start + order[step] * size
         next_step = step + 1 if step + 1 < len(order) else None
         return {
-            "data": pages[order[step]],
+            "data": records.read(first, min(first + size, start + total)),
             "next_cursor": _encode(next_step) if next_step is not None else None,
         }
 
-    def _visit_order(self, count: int) -> list[int]:
-        order = list(range(count))
+    def _sorted(self, endpoint: str) -> _SortedRecords:
+        """The endpoint's records in page order (``updated_at``, then the key)."""
+        keys = KEYS[endpoint]
+        if endpoint in self.faults.override:
+            return _InMemory(self.faults.override[endpoint], keys)
+        path = self.folder / ENDPOINT_FILES[endpoint]
+        try:
+            signature = _signature(path.stat())
+        except FileNotFoundError:
+            return _InMemory([], keys)
+        index = self._indexes.get(endpoint)
+        if index is None or index.signature != signature:
+            index = self._indexes[endpoint] = _FileIndex(path, keys)
+        return index
+
+    def _visit_order(self, count: int) -> Sequence[int]:
+        order: Sequence[int] = range(count)
         if self.faults.out_of_order:
-            order.reverse()
+            order = order[::-1]
         if self.faults.duplicate_pages:
             order = [page for index in order for page in ([index] * (2 if index % 2 else 1))]
         return order
+
+
+def _sort_key(record: dict[str, Any], keys: tuple[str, ...]) -> tuple[str, ...]:
+    return (record["updated_at"], *(str(record[k]) for k in keys))
+
+
+class _SortedRecords:
+    """Records in page order: ``updated`` (their ``updated_at``) to bisect, ``read`` a slice."""
+
+    updated: Sequence[str]
+
+    def read(self, start: int, stop: int) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+
+class _InMemory(_SortedRecords):
+    """A list given by the test (``Faults.override``), sorted at each request: keep it small."""
+
+    def __init__(self, records: list[dict[str, Any]], keys: tuple[str, ...]) -> None:
+        self.records = sorted(records, key=lambda r: _sort_key(r, keys))
+        self.updated = [r["updated_at"] for r in self.records]
+
+    def read(self, start: int, stop: int) -> list[dict[str, Any]]:
+        return self.records[start:stop]
+
+
+class _FileIndex(_SortedRecords):
+    """A JSON-lines file read once: the byte offset of each record's line in page order (ties
+    in file order), so a page reads only its own lines. ``signature`` (inode, size, times) tells
+    when the file was rewritten and the index must be rebuilt."""
+
+    def __init__(self, path: Path, keys: tuple[str, ...]) -> None:
+        self.path = path
+        entries: list[tuple[tuple[str, ...], int]] = []
+        with path.open("rb") as handle:
+            self.signature = _signature(os.fstat(handle.fileno()))
+            offset = 0
+            for line in handle:
+                if line.strip():
+                    entries.append((_sort_key(json.loads(line), keys), offset))
+                offset += len(line)
+        entries.sort(key=lambda entry: entry[0])  # stable: equal keys keep file order
+        self.updated = [key[0] for key, _ in entries]
+        self.offsets = [offset for _, offset in entries]
+
+    def read(self, start: int, stop: int) -> list[dict[str, Any]]:
+        records = []
+        with self.path.open("rb") as handle:
+            for offset in self.offsets[start:stop]:
+                handle.seek(offset)
+                records.append(json.loads(handle.readline()))
+        return records
+
+
+def _signature(stat: os.stat_result) -> tuple[int, ...]:
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
 
 
 def _json(
