@@ -102,3 +102,12 @@ def test_copy_is_for_postgresql_only(tmp_path):
     lite.touch()
     with pytest.raises(SourceError, match="PostgreSQL only"):
         Database(f"sqlite://{lite}", backend="copy")
+
+
+def test_a_refused_query_says_to_check_the_table_not_the_connection(kinds_db):
+    db = Database(kinds_db, backend="copy", where="source 'crm'")
+    with pytest.raises(SourceError) as raised:
+        db.read("select no_such_column from kinds")
+    assert "no_such_column" in raised.value.one_line()
+    assert "table and its columns exist" in raised.value.one_line()
+    assert "host, port" not in raised.value.one_line()

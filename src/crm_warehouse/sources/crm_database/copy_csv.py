@@ -46,6 +46,10 @@ UNCONSTRAINED_NUMERIC = pa.decimal128(38, 10)  # as connectorx reads numeric wit
 class CopyError(Exception):
     """The server or the connection failed during the export (the message is the server's)."""
 
+    def __init__(self, message: str, *, connection_lost: bool = False) -> None:
+        super().__init__(message)
+        self.connection_lost = connection_lost
+
 
 def result_schema(cursor: Any, query: str) -> pa.Schema:
     """The query's columns and Arrow types, from a zero-row execution's description."""
@@ -132,7 +136,11 @@ def _parse(source: Any, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
 def _raise_export_failure(failure: list[BaseException], writer: threading.Thread) -> None:
     writer.join()
     if failure and not isinstance(failure[0], BrokenPipeError):
-        raise CopyError(str(failure[0]).strip() or type(failure[0]).__name__) from failure[0]
+        import psycopg2
+
+        exc = failure[0]
+        lost = isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError)
+        raise CopyError(str(exc).strip() or type(exc).__name__, connection_lost=lost) from exc
 
 
 def _unconstrained_numeric(table: pa.Table, schema: pa.Schema) -> pa.Table:

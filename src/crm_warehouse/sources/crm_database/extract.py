@@ -170,7 +170,7 @@ class Database:
             if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
                 raise
             raise SourceError(
-                f"cannot read source ({first_line(exc)})", where=self.where, fix=_CONNECT_FIX
+                f"cannot read source ({first_line(exc)})", where=self.where, fix=_read_fix(exc)
             ) from None
 
     def read(self, query: str) -> pa.Table:
@@ -257,6 +257,27 @@ def read_ahead(batches: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table
             with contextlib.suppress(queue.Empty):
                 waiting.get(timeout=0.05)
         worker.join()
+
+
+def _read_fix(exc: BaseException) -> str:
+    """What to do about a failed read: a missing driver is an installation problem, a query the
+    server refused is about the table, anything else most likely about the connection."""
+    if isinstance(exc, ImportError):
+        return f"install the project's dependencies (`make venv`); missing module: {exc.name}"
+    import psycopg2
+
+    from crm_warehouse.sources.crm_database.copy_csv import CopyError
+
+    refused = (isinstance(exc, CopyError) and not exc.connection_lost) or (
+        isinstance(exc, psycopg2.Error)
+        and not isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError)
+    )
+    if refused:
+        return (
+            "check that the table and its columns exist in the source database and that the "
+            "user in the source URL may read them"
+        )
+    return _CONNECT_FIX
 
 
 def _with_connect_timeout(url: str) -> str:
