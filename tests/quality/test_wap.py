@@ -3,6 +3,7 @@ versioned export sets a concurrent reader can rely on."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 
@@ -83,6 +84,52 @@ def test_a_write_ahead_log_is_folded_in_before_copying(prod):
     con.close()
     with wap.staging(prod) as env:
         assert value(env.staged_file) == 7
+
+
+def test_a_failed_source_is_put_back_as_production_has_it(prod):
+    """A source that failed mid-load (say its load step died after some tables committed) in a
+    run that goes on: its dlt folder is production's again, and the rows its loads committed
+    in the staged warehouse during its window are gone - other loads' rows stay."""
+    start = dt.datetime(2026, 1, 5, 10, 0, tzinfo=dt.UTC)
+    before, during, after = (
+        str((start + dt.timedelta(seconds=s)).timestamp()) for s in (-60, 2, 9)
+    )
+    with duckdb.connect(str(prod.duckdb_path)) as con:
+        con.execute(
+            "create schema raw; "
+            "create table raw.crm_orders (order_id int, _dlt_load_id varchar); "
+            "create table raw.helpdesk_tickets (ticket_id int, _dlt_load_id varchar); "
+            "create table raw._dlt_loads (load_id varchar, schema_name varchar); "
+            "create table raw._dlt_pipeline_state (version int, pipeline_name varchar, "
+            "_dlt_load_id varchar)"
+        )
+        con.execute("insert into raw.crm_orders values (1, ?)", [before])
+        con.execute("insert into raw._dlt_loads values (?, 'crm_database')", [before])
+        con.execute(
+            "insert into raw._dlt_pipeline_state values (1, 'crm_warehouse_crm', ?)", [before]
+        )
+    with wap.staging(prod) as env:
+        write_staged(env)  # the failed sync advanced its local state
+        (env.staged_dlt / "crm_warehouse_crm" / "pending.txt").write_text("a pending package")
+        with duckdb.connect(str(env.staged_file)) as con:
+            con.execute("insert into raw.crm_orders values (2, ?), (3, ?)", [during, during])
+            con.execute("insert into raw._dlt_loads values (?, 'crm_database')", [during])
+            con.execute(
+                "insert into raw._dlt_pipeline_state values (2, 'crm_warehouse_crm', ?)", [during]
+            )
+            con.execute("insert into raw.helpdesk_tickets values (7, ?)", [after])
+
+        wap.revert_source(env, "crm_warehouse_crm", start, start + dt.timedelta(seconds=5))
+
+        staged_state = env.staged_dlt / "crm_warehouse_crm"
+        assert sorted(p.name for p in staged_state.iterdir()) == ["state.json"]
+        assert "old" in (staged_state / "state.json").read_text()
+        with duckdb.connect(str(env.staged_file), read_only=True) as con:
+            assert con.execute("select order_id from raw.crm_orders").fetchall() == [(1,)]
+            assert con.execute("select load_id from raw._dlt_loads").fetchall() == [(before,)]
+            assert con.execute("select version from raw._dlt_pipeline_state").fetchall() == [(1,)]
+            assert con.execute("select ticket_id from raw.helpdesk_tickets").fetchall() == [(7,)]
+        assert value(env.staged_file) == 2  # the rest of the staged warehouse is untouched
 
 
 def test_one_run_at_a_time(prod):

@@ -3,14 +3,17 @@ production warehouse file and of dlt's local pipeline state, and only a run whos
 passed promotes them (a rename: readers see the old file or the new one, never a mix).
 
 A failed run discards its staging copies, so production tables are untouched and the next run
-re-reads the same source rows (the dlt cursors live in the staging state). The warehouse file
-is promoted before the dlt folder: should a crash fall between the two, dlt finds the newer
-state in the warehouse (``raw._dlt_pipeline_state``) and restores it on its next run.
+re-reads the same source rows (the dlt cursors live in the staging state). A run that goes on
+after some sources failed first puts those sources back in the staging copies as production
+has them (``revert_source``). The warehouse file is promoted before the dlt folder: should a
+crash fall between the two, dlt finds the newer state in the warehouse
+(``raw._dlt_pipeline_state``) and restores it on its next run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import shutil
 import time
@@ -23,6 +26,7 @@ import duckdb
 from crm_warehouse.config import Settings
 from crm_warehouse.errors import PipelineError
 from crm_warehouse.transform.dev import prod_manifest_path
+from crm_warehouse.warehouse import RAW_SCHEMA
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +137,45 @@ def promote(env: StagingEnvironment) -> None:
     _keep_manifest(env)
     env.promoted = True
     log.info("staging: promoted %s", env.prod_file)
+
+
+def revert_source(
+    env: StagingEnvironment, pipeline: str, started: dt.datetime, finished: dt.datetime
+) -> None:
+    """Put one source of the staging copies back as production has it, for a run that goes on
+    without it (the source failed): its dlt state folder is production's again, and the rows
+    its loads between ``started`` and ``finished`` committed to the staged warehouse (raw
+    tables, ``_dlt_loads``, ``_dlt_pipeline_state``, from which dlt would otherwise restore a
+    newer state) are deleted. Sources load one after the other, so a load id (dlt's start time
+    of the load) in that window is this source's."""
+    staged_state, prod_state = env.staged_dlt / pipeline, env.prod_dlt / pipeline
+    shutil.rmtree(staged_state, ignore_errors=True)
+    if prod_state.exists():
+        shutil.copytree(prod_state, staged_state, symlinks=True)
+    if not env.staged_file.exists():
+        return
+    window = [started.timestamp(), finished.timestamp()]
+    with duckdb.connect(str(env.staged_file)) as con:
+        tables = con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = ? and column_name in ('_dlt_load_id', 'load_id') "
+            "and (column_name = '_dlt_load_id' or table_name = '_dlt_loads')",
+            [RAW_SCHEMA],
+        ).fetchall()
+        deleted = 0
+        for table, column in tables:
+            found = con.execute(
+                f'delete from {RAW_SCHEMA}."{table}" '
+                f"where try_cast({column} as double) between ? and ?",
+                window,
+            ).fetchone()
+            deleted += found[0] if found else 0
+    log.info(
+        "staging: source pipeline %s put back as production has it (%d row(s) of its "
+        "loads in this run deleted)",
+        pipeline,
+        deleted,
+    )
 
 
 def discard(env: StagingEnvironment) -> None:
