@@ -204,9 +204,16 @@ def _freshness_detail(result: dict[str, Any]) -> str:
 def _publish_checks(run: dict[str, Any], steps: list[dict[str, Any]]) -> list[Check]:
     if run["command"] not in PUBLISHING_COMMANDS:
         return []
-    stages = [s for s in steps if s["step"] == "stage"]
-    failed_stage = next((s for s in stages if s["status"] in FAILED_STATUSES), None)
-    where = failed_stage["name"] if failed_stage else None
+    stages = sorted(
+        (s for s in steps if s["step"] == "stage"),
+        key=lambda s: (s["started_at"] is None, s["started_at"] or 0),
+    )
+    # a run can fail after it published (a source failed, the others were published)
+    published = any(s["name"] == "publish" and s["status"] == "ok" for s in stages)
+    # the stage that stopped the run: the last one that failed (ingest fails and the run goes
+    # on when only some sources failed)
+    failed_stages = [s for s in stages if s["status"] in FAILED_STATUSES]
+    where = failed_stages[-1]["name"] if failed_stages else None
     if where is None:
         location = "run"
     else:
@@ -215,7 +222,7 @@ def _publish_checks(run: dict[str, Any], steps: list[dict[str, Any]]) -> list[Ch
         Check(
             PUBLISH_BLOCKED,
             "publish",
-            run["status"] != "ok",
+            run["status"] != "ok" and not published,
             title="publish blocked: the run failed" + (f" at {where}" if where else ""),
             location=location,
             message=_split_fix(run["error"] or "")[0],

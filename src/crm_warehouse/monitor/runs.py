@@ -2,8 +2,11 @@
 dbt's node results and source freshness (``ops.dbt_node_results``, ``ops.source_freshness``).
 
 Steps are buffered in memory and written when the run finishes, so the recorder never holds the
-warehouse open while dlt or dbt write to it. Finishing also runs the post-run monitoring
-(metrics, alerts, the ops page); nothing there can change or hide the run's own outcome.
+warehouse open while dlt or dbt write to it. The sync metadata ingestion writes into a ``run``'s
+staged warehouse (``ops.source_syncs``, ``ops.schema_changes``) is kept the same way and written
+with the run when the staged copy was discarded, so a failed run keeps it too. Finishing also
+runs the post-run monitoring (metrics, alerts, the ops page); nothing there can change or hide
+the run's own outcome.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from crm_warehouse.monitor.dbt_artifacts import (
     read_freshness,
     read_run_results,
 )
+from crm_warehouse.monitor.store import rows
 from crm_warehouse.warehouse import OPS_SCHEMA as OPS
 
 if TYPE_CHECKING:
@@ -43,6 +47,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 STAGE = "stage"
+# What ingestion records per run in the warehouse it loads (ingest/sync_log.py)
+KEPT_OPS_TABLES = ("source_syncs", "schema_changes")
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -85,6 +91,9 @@ class RunRecorder:
     dbt_nodes: list[NodeRun] = field(default_factory=list)
     freshness: list[FreshnessCheck] = field(default_factory=list)
     monitoring: Observation | None = None  # what the post-run monitoring did
+    # ops rows ingestion wrote into a staged warehouse (table -> rows), written with the run
+    # unless the staged file became production (write-audit-publish)
+    sync_log: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         redact.register_settings(self.settings)
@@ -92,6 +101,33 @@ class RunRecorder:
 
     def add(self, record: StepRecord) -> None:
         self.steps.append(record)
+
+    def mark_stage(self, name: str, status: str, error: str | None = None) -> None:
+        """Change the outcome of a stage already recorded: ``run`` goes on after an ingest
+        stage in which some sources failed, which is recorded as failed all the same."""
+        for step in reversed(self.steps):
+            if step.step == STAGE and step.name == name:
+                step.status, step.error = status, error
+                return
+
+    def keep_sync_log(self, staged: Settings) -> None:
+        """Read what ingestion recorded for this run in the staged warehouse (sync metadata,
+        schema changes) before the staging copy may be discarded; ``save`` writes it to
+        production unless production already holds it (the staged file was promoted)."""
+        path = staged.duckdb_path
+        if not path.exists():
+            return
+        try:
+            with duckdb.connect(str(path)) as con:
+                for table in KEPT_OPS_TABLES:
+                    if _has_table(con, OPS, table):
+                        self.sync_log[table] = rows(
+                            con, f"select * from {OPS}.{table} where run_id = ?", [self.run_id]
+                        )
+        except Exception as exc:  # called on the way out of a failing run: never mask it
+            log.error(
+                "could not read the sync metadata of run %s in %s: %s", self.run_id, path, exc
+            )
 
     def import_dbt_artifacts(self, target_path: Path) -> None:
         """Keep the results of the dbt call that just ran (its artifacts are overwritten by the
@@ -149,6 +185,34 @@ class RunRecorder:
         timing = {n.unique_id: n for n in self.dbt_nodes}
         write_steps(con, self.run_id, [_with_dbt_timing(s, timing) for s in self.steps])
         self._write_dbt(con)
+        self._write_sync_log(con)
+
+    def _write_sync_log(self, con: duckdb.DuckDBPyConnection) -> None:
+        """The kept sync metadata, into the tables production has (a failed ``run`` discarded
+        the staged warehouse that held it). Never fails the recording of the run."""
+        if not any(self.sync_log.values()):
+            return
+        from crm_warehouse.ingest import sync_log
+
+        try:
+            sync_log.migrate(con)
+            for table, found in self.sync_log.items():
+                if not found:
+                    continue
+                held = con.execute(
+                    f"select count(*) from {OPS}.{table} where run_id = ?", [self.run_id]
+                ).fetchone()
+                if held and held[0]:
+                    continue  # production has it: the staged file was promoted
+                present = _columns(con, OPS, table)
+                columns = [c for c in found[0] if c in present]
+                con.executemany(
+                    f"insert into {OPS}.{table} ({', '.join(columns)}) "
+                    f"values ({', '.join('?' for _ in columns)})",
+                    [[_redacted(row)[c] for c in columns] for row in found],
+                )
+        except Exception as exc:
+            log.error("could not write the sync metadata of run %s: %s", self.run_id, exc)
 
     def _write_dbt(self, con: duckdb.DuckDBPyConnection) -> None:
         if self.dbt_nodes:
@@ -217,6 +281,21 @@ def _with_dbt_timing(step: StepRecord, timing: dict[str, NodeRun]) -> StepRecord
     if step.started_at is not None or node is None or node.started_at is None:
         return step
     return StepRecord(**(asdict(step) | {"started_at": node.started_at}))
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(_columns(con, schema, table))
+
+
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
+    return [
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+    ]
 
 
 def _redacted(values: dict[str, Any]) -> dict[str, Any]:

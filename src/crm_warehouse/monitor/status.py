@@ -46,6 +46,7 @@ def report(
         "runs": runs,
         "last_run_steps": steps,
         "sources": _sources(con, settings, last_run, now),
+        "last_run_syncs": last_run_syncs(con, last_run),
         "failures": [s for s in steps if s["status"] in FAILED_STATUSES],
         "failing_checks": _failing_checks(con, steps),
         "incidents": rows(
@@ -153,6 +154,24 @@ def _sources(
             }
         )
     return found
+
+
+def last_run_syncs(con: duckdb.DuckDBPyConnection, run_id: str | None) -> list[dict[str, Any]]:
+    """What each source's sync in the run did, per table, as ingestion recorded it
+    (ops.source_syncs), failed syncs included: a source that failed before it read a table has
+    one line named after the source, with the error."""
+    from crm_warehouse.ingest import sync_log
+
+    if run_id is None:
+        return []
+    sync_log.migrate(con)
+    return rows(
+        con,
+        f"select source, table_name, status, rows_extracted, rows_loaded, rows_deleted, "
+        f"rows_quarantined, newest_cursor_at, lag_seconds, warning, error "
+        f"from {OPS}.source_syncs where run_id = ? order by source, table_name",
+        [run_id],
+    )
 
 
 def latest_syncs(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
