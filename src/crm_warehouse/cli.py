@@ -192,10 +192,19 @@ def run(
 
 
 def _run(settings: Settings, command: str, override: Any = None) -> RunOutcome:
-    from crm_warehouse.runner import run_all
+    from crm_warehouse.runner import SourcesFailedError, run_all
 
-    outcome = _recorded(settings, command,
-                        lambda rec: run_all(settings, rec, _progress(), override))
+    def body(rec: RunRecorder) -> RunOutcome:
+        try:
+            return run_all(settings, rec, _progress(), override)
+        except SourcesFailedError as error:  # published without them: show it, then fail
+            _print_outcome(settings, error.outcome)
+            raise
+
+    return _print_outcome(settings, _recorded(settings, command, body))
+
+
+def _print_outcome(settings: Settings, outcome: RunOutcome) -> RunOutcome:
     _print_loads(outcome.loads)
     if outcome.transform:
         _print_transform(outcome.transform)
@@ -320,6 +329,7 @@ def _print_status(report: dict[str, Any]) -> None:
     _print_runs(report["runs"])
     _print_last_steps(report["last_run_steps"])
     _print_sources(report["sources"])
+    _print_syncs(report.get("last_run_syncs") or [])
     _print_quality(report.get("quality"))
     _print_rows("Failing checks", ("check", "status", "detail"),
                 [(c["check"], c["status"], c["detail"][:160]) for c in report["failing_checks"]],
@@ -386,6 +396,17 @@ def _print_sources(sources: list[dict[str, Any]]) -> None:
                 empty="no raw tables yet")
     for warning in sorted({s["sync_warning"] for s in sources if s.get("sync_warning")}):
         console.print(f"[yellow]source warning:[/] {warning}", highlight=False, soft_wrap=True)
+
+
+def _print_syncs(syncs: list[dict[str, Any]]) -> None:
+    """What each source's sync in the last run did; a failed one's error is in the run's
+    error line and the failing checks."""
+    if not syncs:
+        return
+    _print_rows("Source syncs of the last run",
+                ("source", "table", "status", "read", "loaded", "cursor lag"),
+                [(s["source"], s["table_name"], s["status"], _count(s["rows_extracted"]),
+                  _count(s["rows_loaded"]), _age(s["lag_seconds"])) for s in syncs])
 
 
 def _count(value: int | None) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from crm_warehouse.publish.powerbi.run import generate_all
 from crm_warehouse.quality import history, wap
 from crm_warehouse.quality.audit import audit
 from crm_warehouse.quality.gates import Audit, Override
-from crm_warehouse.transform import Dbt, TransformResult, dev
+from crm_warehouse.transform import Dbt, NodeResult, TransformResult, dev
 from crm_warehouse.warehouse import connect, require_duckdb
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,11 @@ def _now() -> dt.datetime:
 
 @stage("ingest")
 def step_ingest(
-    settings: Settings, recorder: RunRecorder, progress: Progress, *, only: list[str] | None = None
+    settings: Settings, recorder: RunRecorder, progress: Progress, *, only: list[str] | None = None,
+    keep_going: bool = False,
 ) -> list[SourceLoad]:
+    """Load every source. A failed source raises ``SourceError`` naming it, after the others
+    loaded; with ``keep_going`` (``run``) it returns instead when at least one source loaded."""
     progress.say("ingest: loading sources into raw")
     loads = ingest(settings, recorder.run_id, only=only, progress=progress.source_rows)
     for load in loads:
@@ -90,11 +94,21 @@ def step_ingest(
                                     source=load.source))
         recorder.summary.setdefault("rows_loaded", {})[load.source] = load.rows_loaded
     failed = [load for load in loads if load.status != "ok"]
-    if failed:
-        first = failed[0]
-        raise SourceError(f"{len(failed)} source(s) failed: {first.error}"
-                          if len(failed) > 1 else first.error or "source failed")
+    if failed and not (keep_going and len(failed) < len(loads)):
+        raise sources_failed(failed)
     return loads
+
+
+def sources_failed(failed: list[SourceLoad]) -> SourceError:
+    """One line for the sources that failed: each named, with the first one's reason."""
+    first = failed[0]
+    reason = first.error or "source failed"
+    if len(failed) > 1:
+        names = ", ".join(load.source for load in failed)
+        return SourceError(f"{len(failed)} source(s) failed ({names}): {reason}")
+    if not re.search(rf"\b{re.escape(first.source)}\b", reason.partition(" - fix: ")[0]):
+        reason = f"source '{first.source}' failed: {reason}"  # the error did not name it
+    return SourceError(reason)
 
 
 @stage("transform")
@@ -109,9 +123,9 @@ def step_transform(
     _record_nodes(recorder, "transform", result)
     recorder.import_dbt_artifacts(dbt.target_path)
     if not result.success:
-        raise TransformError(_describe_failures(result),
-                             fix="inspect with `crm-warehouse status`; details in "
-                                 f"{dbt.log_path / 'dbt.log'}")
+        what, node_fix = _describe_failures(result)
+        fix = f"inspect with `crm-warehouse status`; details in {dbt.log_path / 'dbt.log'}"
+        raise TransformError(what, fix=f"{node_fix}; {fix}" if node_fix else fix)
     freshness = None
     if not select:
         progress.say("transform: source freshness")
@@ -121,7 +135,7 @@ def step_transform(
         if fail_on_freshness is None:
             fail_on_freshness = settings.transform.fail_on_freshness
         if not freshness.success and fail_on_freshness:
-            raise TransformError(_describe_failures(freshness, "source freshness"),
+            raise TransformError(_describe_failures(freshness, "source freshness")[0],
                                  fix="load fresh data or relax the freshness thresholds in "
                                      "transform/models/staging/*/_*__sources.yml")
     recorder.summary["dbt"] = {
@@ -214,16 +228,41 @@ def step_publish(
     return exported, figures
 
 
+class SourcesFailedError(SourceError):
+    """Some sources failed in a ``run`` that went on with the others: what the run published is
+    in ``outcome``; the run still fails, naming the sources (docs/quality.md)."""
+
+    def __init__(self, error: SourceError, outcome: RunOutcome) -> None:
+        super().__init__(error.what, where=error.where, fix=error.fix)
+        self.outcome = outcome
+
+
 def run_all(
     settings: Settings, recorder: RunRecorder, progress: Progress,
     override: Override | None = None,
 ) -> RunOutcome:
-    """Write-audit-publish: build into staging copies, audit them, promote, then publish."""
+    """Write-audit-publish: build into staging copies, audit them, promote, then publish.
+
+    A source that fails is put back as production has it (raw rows and dlt state); the run goes
+    on with the sources that loaded and raises ``SourcesFailedError`` once it has published.
+    The sync metadata ingestion wrote into the staged warehouse reaches production either way:
+    with the promoted file, or through the recorder when the staging copy is discarded."""
     require_duckdb(settings, "write-audit-publish")
     outcome = RunOutcome()
     with wap.run_lock(settings), wap.staging(settings) as env:
         staged = env.staged
-        outcome.loads = step_ingest(staged, recorder, progress)
+        try:
+            outcome.loads = step_ingest(staged, recorder, progress, keep_going=True)
+        finally:
+            recorder.keep_sync_log(staged)
+        failed = [load for load in outcome.loads if load.status != "ok"]
+        source_error = sources_failed(failed) if failed else None
+        if source_error is not None:
+            recorder.mark_stage("ingest", "failed", source_error.one_line())
+            for load in failed:
+                wap.revert_source(env, _dlt_pipeline_name(load.source), load.started_at,
+                                  load.started_at + dt.timedelta(seconds=load.seconds))
+            progress.say(f"ingest: {source_error.one_line()}; going on with the other sources")
         dbt = Dbt(staged, progress=progress.dbt_node, run_id=recorder.run_id)
         outcome.transform, outcome.freshness = step_transform(
             staged, recorder, progress, dbt, fail_on_freshness=False)
@@ -232,7 +271,15 @@ def run_all(
         prepared = step_promote(env, recorder, progress, dbt, measured)
     outcome.exported, outcome.figures = step_publish(settings, recorder, progress, None,
                                                      prepared=prepared)
+    if source_error is not None:
+        raise SourcesFailedError(source_error, outcome)
     return outcome
+
+
+def _dlt_pipeline_name(source: str) -> str:
+    """The dlt pipeline of a source, as ``ingest/pipeline.py`` names it (its folder in the dlt
+    state, its ``pipeline_name`` in ``raw._dlt_pipeline_state``)."""
+    return f"crm_warehouse_{source}"
 
 
 def finish(recorder: RunRecorder, error: PipelineError | None) -> None:
@@ -246,10 +293,27 @@ def _record_nodes(recorder: RunRecorder, step: str, result: TransformResult) -> 
                                 error=node.message if node.failed else None))
 
 
-def _describe_failures(result: TransformResult, what: str = "dbt build") -> str:
+def _describe_failures(result: TransformResult, what: str = "dbt build") -> tuple[str, str | None]:
+    """What failed, on one line, and the fix a failing node's own message gives, if any: a
+    staging model stopped by a source column that is gone or drifted
+    (``transform/macros/sources/check_source_columns.sql``) names source, table and column."""
     failures = result.failures
     if not failures:
-        return f"{what} failed"
+        return f"{what} failed", None
     names = ", ".join(f.unique_id.split(".")[-1] for f in failures[:3])
     more = f" and {len(failures) - 3} more" if len(failures) > 3 else ""
-    return f"{what}: {len(failures)} node(s) failed: {names}{more}"
+    line = f"{what}: {len(failures)} node(s) failed: {names}{more}"
+    problem = next((p for p in map(_source_column_problem, failures) if p), None)
+    if problem is None:
+        return line, None
+    described, _, fix = problem.partition(" - fix: ")
+    return f"{line}; {described}", fix or None
+
+
+_SOURCE_COLUMN_PROBLEM = re.compile(r"^\s*(source \S+ table \S+: column \S+ used by \S+ .+)$", re.M)
+
+
+def _source_column_problem(node: NodeResult) -> str | None:
+    """The line of a node's dbt message that names a source column it can no longer read."""
+    found = _SOURCE_COLUMN_PROBLEM.search(node.message or "")
+    return found.group(1).strip() if found else None
