@@ -8,6 +8,8 @@ import sqlite3
 
 import pytest
 
+from tests.e2e.test_cli_errors import assert_one_line_error
+
 pytestmark = pytest.mark.e2e
 
 
@@ -57,6 +59,28 @@ def test_a_removed_source_column_stops_staging_and_publishes_nothing(demo_copy):
     result = demo_copy.cli("run", check=False)
     assert result.returncode == 4, result.stdout + result.stderr
     assert (demo_copy.folder / "powerbi" / "manifest.json").read_bytes() == manifest
+    # the one line names the model and the source, table and column it can no longer read
+    assert_one_line_error(
+        result,
+        "base_crm__customers",
+        "source crm table crm_customers: column location used by base_crm__customers "
+        "is no longer sent by the source (removed)",
+        "fix: adapt base_crm__customers to the source",
+    )
+    # the failed run's sync metadata reached production with the run
+    run_id, status = demo_copy.sql(
+        "select run_id, status from ops.runs order by started_at desc limit 1"
+    )[0]
+    assert status == "failed"
+    assert demo_copy.sql(
+        f"select table_name, change from ops.schema_changes where run_id = '{run_id}' "
+        "and column_name = 'location'"
+    ) == [("crm_customers", "removed")]
+    synced = demo_copy.sql(
+        f"select source, count(*), bool_and(status = 'ok') from ops.source_syncs "
+        f"where run_id = '{run_id}' group by source order by source"
+    )
+    assert synced == [("crm", 4, True), ("helpdesk", 1, True), ("marketing", 3, True)]
     messages = " ".join(
         m
         for (m,) in demo_copy.sql("select message from ops.dbt_node_results where status = 'error'")

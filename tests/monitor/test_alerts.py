@@ -8,6 +8,7 @@ import datetime as dt
 import duckdb
 import pytest
 from tests.monitor.conftest import channels_toml, write_tickets
+from tests.pg import free_port
 
 from crm_warehouse.monitor import RunRecorder, SchemaChange, StepRecord, record_schema_changes
 from crm_warehouse.monitor.store import migrate
@@ -82,18 +83,36 @@ def test_failed_source_alerts_once_then_recovers_once(
     assert ops(monitored, "select status from ops.incidents") == [("resolved",)]
 
 
-def test_run_stopped_at_ingest_alerts_blocked_publish(project, cli, http_receiver, crm_db):
+def no_marketing_api(monkeypatch) -> None:
+    """Point the marketing source at a closed port, one attempt: it fails at once."""
+    for key, value in {
+        "BASE_URL": f"http://127.0.0.1:{free_port()}",
+        "TOKEN": "t",
+        "MAX_ATTEMPTS": "1",
+    }.items():
+        monkeypatch.setenv(f"CRM_WAREHOUSE_SOURCES__MARKETING__{key}", value)
+
+
+def test_run_stopped_at_ingest_alerts_blocked_publish(project, cli, http_receiver, monkeypatch):
     settings = project(channels_toml(http_receiver))
+    # every source fails - no CRM file, no feed folder, no marketing API - so the run stops
+    no_marketing_api(monkeypatch)
     run = cli(settings)
     for _ in range(2):
-        assert run("run").exit_code == 3  # crm loads, the helpdesk feed folder is missing
+        assert run("run").exit_code == 3
 
     kinds = sorted((r.json["kind"], r.json["subject"]) for r in http_receiver.to("/hook"))
-    assert kinds == [("publish_blocked", "publish"), ("source_failed", "helpdesk")]
+    assert kinds == [
+        ("publish_blocked", "publish"),
+        ("source_failed", "crm"),
+        ("source_failed", "helpdesk"),
+        ("source_failed", "marketing"),
+    ]
     blocked = next(r.json for r in http_receiver.to("/hook") if r.json["kind"] == "publish_blocked")
     assert blocked["title"] == "publish blocked: the run failed at ingest"
     assert blocked["location"] == "ingest (before publish)"
-    assert blocked["message"].startswith("feed folder")
+    named = blocked["message"].removeprefix("3 source(s) failed (").partition("): ")[0]
+    assert sorted(named.split(", ")) == ["crm", "helpdesk", "marketing"]
     stages = ops(settings, "select name, status from ops.run_steps where step = 'stage'")
     assert stages == [("ingest", "failed"), ("ingest", "failed")]
 
@@ -131,18 +150,27 @@ drop_ratio = 0.5
     assert [r.json["status"] for r in http_receiver.to("/hook")] == ["failing", "recovered"]
 
 
-def test_digest_sends_one_message_per_channel(project, cli, http_receiver, smtp_receiver, crm_db):
+def test_digest_sends_one_message_per_channel(
+    project, cli, http_receiver, smtp_receiver, monkeypatch
+):
     settings = project(channels_toml(http_receiver, smtp_receiver, digest=True))
-    assert cli(settings)("run").exit_code == 3
+    no_marketing_api(monkeypatch)
+    assert cli(settings)("run").exit_code == 3  # every source fails
 
     for path in CHANNEL_PATHS:
         assert len(http_receiver.to(path)) == 1, path
     digest = http_receiver.to("/hook")[0].json
-    assert digest["headline"].endswith(": 2 new problem(s)")
-    assert sorted(a["kind"] for a in digest["alerts"]) == ["publish_blocked", "source_failed"]
+    assert digest["headline"].endswith(": 4 new problem(s)")
+    assert sorted((a["kind"], a["subject"]) for a in digest["alerts"]) == [
+        ("publish_blocked", "publish"),
+        ("source_failed", "crm"),
+        ("source_failed", "helpdesk"),
+        ("source_failed", "marketing"),
+    ]
     assert len(smtp_receiver.messages) == 1
-    assert "2 new problem(s)" in smtp_receiver.messages[0]["Subject"]
-    assert len(http_receiver.to("/teams/")[0].json["attachments"][0]["content"]["body"]) == 5
+    assert "4 new problem(s)" in smtp_receiver.messages[0]["Subject"]
+    # the digest's headline, then a headline and the facts per problem
+    assert len(http_receiver.to("/teams/")[0].json["attachments"][0]["content"]["body"]) == 9
 
 
 def test_dead_webhook_neither_fails_nor_hides_the_run(
