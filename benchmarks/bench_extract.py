@@ -33,6 +33,8 @@ sys.path.insert(0, str(REPO))
 
 from tests.conftest import write_config  # noqa: E402
 
+TINY = "order_items_tiny"  # 100 rows: what one sync costs whatever its size
+
 SERVER = os.environ.get(
     "CRM_WAREHOUSE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -73,6 +75,8 @@ def create_source(rows: int) -> str:
         cur.execute(TABLE_SQL)
         cur.execute(FILL_SQL.format(rows=int(rows)))
         cur.execute("create index ix_order_items_updated_at on order_items (updated_at)")
+        cur.execute(f"create table {TINY} (like order_items including all)")
+        cur.execute(f"insert into {TINY} select * from order_items order by 1 limit 100")
     con = psycopg2.connect(url)
     con.autocommit = True
     con.cursor().execute("vacuum analyze order_items")
@@ -128,7 +132,7 @@ def dlt_sql_table(url: str, backend: str, work: Path) -> int:
     return raw_count(work / "dlt.duckdb", "order_items")
 
 
-def pipeline_ingest(url: str, backend: str, work: Path) -> int:
+def pipeline_ingest(url: str, backend: str, work: Path, table: str = "order_items") -> int:
     from crm_warehouse.config import load_settings
     from crm_warehouse.ingest import ingest
 
@@ -143,12 +147,12 @@ def pipeline_ingest(url: str, backend: str, work: Path) -> int:
     start = text.index("[sources.crm.tables]")
     end = text.index("\n\n", start)
     config.write_text(
-        text[:start] + '[sources.crm.tables]\norder_items = "order_item_id"' + text[end:]
+        text[:start] + f'[sources.crm.tables]\n{table} = "order_item_id"' + text[end:]
     )
     (load,) = ingest(load_settings(config), "bench", only=["crm"])
     if load.status != "ok":
         sys.exit(f"pipeline ({backend}) failed: {load.error}")
-    return raw_count(work / "data" / "warehouse.duckdb", "crm_order_items")
+    return raw_count(work / "data" / "warehouse.duckdb", f"crm_{table}")
 
 
 def raw_count(path: Path, table: str) -> int:
@@ -230,6 +234,7 @@ def main() -> None:
         ("read only: COPY CSV -> Arrow batches", lambda w: read_only(url, "copy")),
         ("read only: connectorx -> Arrow batches", lambda w: read_only(url, "connectorx")),
         ("pipeline, COPY CSV -> Arrow (default)", lambda w: pipeline_ingest(url, "copy", w)),
+        ("pipeline, COPY, 100 rows (fixed cost)", lambda w: pipeline_ingest(url, "copy", w, TINY)),
         ("pipeline, ADBC", lambda w: pipeline_ingest(url, "adbc", w)),
         ("pipeline, connectorx", lambda w: pipeline_ingest(url, "connectorx", w)),
     ]
@@ -258,6 +263,12 @@ def main() -> None:
             f"{result.path:<46} {result.rows:>10,} {result.seconds:>8.2f} "
             f"{result.rows_per_second:>12,.0f} {result.rows_per_second / ceiling:>8.0%}"
         )
+    fixed = next(r.seconds for r in results if r.path.endswith("(fixed cost)"))
+    print(f"\nfixed cost per sync (the 100-row sync): {fixed:.2f} s; beyond it the pipelines move")
+    for result in results:
+        if result.path.startswith("pipeline") and result.rows > 100 and result.seconds > fixed:
+            rate = result.rows / (result.seconds - fixed)
+            print(f"  {result.path:<44} {rate:>12,.0f} rows/s {rate / ceiling:>8.0%} of COPY")
     print(
         f"\nbest of {args.repeat} alternating rounds per path; machine: {os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.1f}"
