@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from crm_warehouse.demo import advance
+from crm_warehouse.demo import advance, clock
+from crm_warehouse.demo.advance import _schedule
 from crm_warehouse.errors import PipelineError
-from tests.demo.conftest import Sources, feed_files, latest_tickets
+from crm_warehouse.quality.settings import DistributionGate
+from tests.demo.conftest import Sources, feed_files, hours, latest_tickets
 
 DAY1, DAY2 = "2022-02-01", "2022-02-02"
 NEXT_STATUS = {
@@ -154,3 +156,96 @@ def test_refuses_a_database_without_demo_tables(tmp_path: Path) -> None:
         advance(f"sqlite:///{empty}", tmp_path / "feed", days=1)
     with pytest.raises(PipelineError, match="cannot advance"):
         advance(f"sqlite:///{empty}", tmp_path / "feed", days=0)
+
+
+# The design's support figures (seed document): first response 2.0 h and resolution 1.6 h on
+# average over Closed tickets. The generated period never takes longer than 36 h to answer nor
+# 24 h to resolve; the advanced days must look like it.
+MAX_FRT_HOURS, MAX_TTR_HOURS = 36, 24
+ADVANCE_START = "2022-02-01 00:00:00"
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks, as the distribution gate's quantile_cont."""
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    low = int(k)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+@pytest.fixture(scope="module", params=[1, 3, 7], ids=lambda d: f"advance{d}")
+def advanced_calibrated(
+    request: pytest.FixtureRequest, demo1: Sources, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, str]]]:
+    """The calibrated demo's tickets before and after advancing 1, 3 or 7 days."""
+    sources = copy_of(demo1, tmp_path_factory.mktemp("advance-calibrated") / "sources")
+    before = latest_tickets(sources.feed)
+    advance(sources.url, sources.feed, days=request.param, seed=42)
+    return before, latest_tickets(sources.feed)
+
+
+def test_advanced_tickets_are_answered_and_resolved_within_hours(advanced_calibrated) -> None:
+    before, after = advanced_calibrated
+    answered = closed = 0
+    for tid, row in after.items():
+        old = before.get(tid, {})
+        if row["First Response Time"] and not old.get("First Response Time"):
+            answered += 1
+            assert 0 < hours(row["Created At"], row["First Response Time"]) <= MAX_FRT_HOURS, row
+        if row["Ticket Status"] == "Closed" and old.get("Ticket Status") != "Closed":
+            closed += 1
+            ttr = hours(row["First Response Time"], row["Time to Resolution"])
+            assert 0 < ttr <= MAX_TTR_HOURS, (tid, ttr, row["First Response Time"])
+    assert answered and closed
+
+
+def test_advanced_tickets_keep_the_distribution_gate_bands(advanced_calibrated) -> None:
+    """P75/P95 over every Closed ticket, the gate's population, stay in its default bands."""
+    bands = DistributionGate().bands
+    _, after = advanced_calibrated
+    closed = [r for r in after.values() if r["Ticket Status"] == "Closed"]
+    measured = {
+        "first_response_hours": [hours(r["Created At"], r["First Response Time"]) for r in closed],
+        "resolution_hours": [
+            hours(r["First Response Time"], r["Time to Resolution"]) for r in closed
+        ],
+    }
+    for measure, values in measured.items():
+        for name, q in (("p75", 0.75), ("p95", 0.95)):
+            low, high = getattr(bands[measure], name)
+            assert low <= percentile(values, q) <= high, (measure, name, percentile(values, q))
+
+
+def test_the_generated_backlog_is_not_closed_weeks_late(advanced_calibrated) -> None:
+    """Tickets the generated period left unanswered, or waiting on a customer, for longer than
+    the helpdesk ever takes have stalled: the advance leaves them as they were."""
+    before, after = advanced_calibrated
+    stalled = [
+        tid
+        for tid, row in before.items()
+        if (row["Ticket Status"] == "Open" and hours(row["Created At"], ADVANCE_START) > 36)
+        or (
+            row["Ticket Status"] == "Pending Customer Response"
+            and hours(row["First Response Time"], ADVANCE_START) > 24
+        )
+    ]
+    assert len(stalled) > 100
+    assert all(after[tid] == before[tid] for tid in stalled)
+
+
+def test_ticket_schedules_stay_off_the_clock_changes() -> None:
+    """A ticket opened the evening before the clocks change is answered and resolved before
+    01:00, so its durations are the same in local time and in UTC."""
+    for created in ("2022-03-26 21:30:00", "2022-10-29 21:50:00"):
+        changed = 0
+        for tid in range(1, 300):
+            row = {"Created At": created, "Ticket Channel": "Phone", "First Response Time": ""}
+            plan = _schedule(row, tid, 42)
+            start = clock.parse_ts(created)
+            assert start < plan.answered < plan.resolved
+            assert not clock.crosses_clock_change(start, plan.resolved), (tid, plan)
+            changed += plan.resolved == clock.parse_ts(created[:10]) + clock.DAY + clock.HOUR - 1
+            answered = row | {"First Response Time": clock.ts_text(plan.answered)}
+            assert _schedule(answered, tid, 42) == plan  # the same schedule the next day
+        assert changed  # some were shortened to end before the change

@@ -3,8 +3,9 @@
 For each new day after the last generated one: new orders (some from new customers) are placed,
 earlier orders move on (placed -> shipped -> delivered, a few cancelled or returned), a couple
 of customers change city or income bracket, now and then a product's price changes, and the
-helpdesk answers or closes open tickets and receives new ones, exported as new rows in that
-day's feed file. Everything is drawn from an RNG keyed by the seed and the day, and reads the
+helpdesk receives new tickets and answers or closes the open ones whose schedule (durations drawn
+like the generated Closed tickets') falls that day, exported as new rows in that day's feed
+file. Everything is drawn from an RNG keyed by the seed and the day, and reads the
 current state in a fixed order, so the result depends only on the seed and the state.
 """
 
@@ -42,8 +43,11 @@ from crm_warehouse.demo.people import (
 )
 from crm_warehouse.demo.summary import DemoSummary, Progress
 from crm_warehouse.demo.tickets import (
+    FRT_BOUNDS,
     FRT_SIGMA,
     PRIORITY_CHOOSER,
+    TTR_BOUNDS,
+    TTR_SIGMA,
     USUAL_TYPE,
     describe,
     guest,
@@ -56,7 +60,6 @@ from crm_warehouse.errors import PipelineError
 NEW_CUSTOMER_SHARE = 0.3
 TICKETS_PER_ORDER = 0.19
 SHIP_CHANCE, CANCEL_CHANCE, DELIVER_CHANCE, RETURN_CHANCE = 0.75, 0.03, 0.6, 0.003
-ANSWER_CHANCE, CLOSE_ON_ANSWER, CLOSE_PENDING_CHANCE = 0.5, 0.35, 0.35
 PRICE_CHANGE_CHANCE = 0.1
 CUSTOMER_CHANGE_RATE = 0.0005  # customers changing city or bracket per day, per customer
 CSAT_CHOOSER: Chooser[int] = Chooser((1, 2, 3, 4, 5), (19, 20, 20, 20, 21))
@@ -108,11 +111,11 @@ class _Day:
     def start(self) -> int:
         return clock.day_start(self.day)
 
-    def moment(self, earliest: int | None = None) -> int:
-        """A random time of day (after ``earliest`` if given), never in a missing clock hour."""
-        low = max(self.start + 6 * clock.HOUR, (earliest or 0) + 60)
-        high = self.start + clock.DAY - 2 * clock.HOUR
-        return clock.safe(self.rng.randint(min(low, high), high))
+    def moment(self) -> int:
+        """A random time of day (06:00-22:00), never in a missing clock hour."""
+        return clock.safe(
+            self.rng.randint(self.start + 6 * clock.HOUR, self.start + clock.DAY - 2 * clock.HOUR)
+        )
 
 
 def advance(
@@ -332,41 +335,93 @@ def _change_prices(db: _DbState, day: _Day) -> None:
 
 
 # ---------------------------------------------------------------------------------- tickets
+@dataclass(frozen=True)
+class _Schedule:
+    """When a ticket is answered and resolved, if nothing stalls it (wall-clock seconds)."""
+
+    answered: int
+    resolved: int
+
+
+def _duration(rng: random.Random, mean: float, sigma: float, bounds: tuple[float, float]) -> int:
+    """A lognormal handling time with the given mean, clipped like the generated tickets'."""
+    low, high = bounds
+    return int(min(high, max(low, rng.lognormvariate(math.log(mean) - sigma**2 / 2, sigma))))
+
+
+def _schedule(row: dict[str, str], ticket_id: int, seed: int) -> _Schedule:
+    """The ticket's first response and resolution, drawn as the generator draws Closed tickets'.
+
+    The durations (first response around its channel's calibrated mean, resolution around
+    ``mean_ttr_hours``, both lognormal within the generator's bounds) come from an RNG keyed by
+    the ticket alone, so every day that looks at the ticket sees the same schedule. A ticket
+    answered before the advance (in the generated period) is resolved counting from that answer.
+    """
+    rng = rng_for(seed, "advance-schedule", ticket_id)
+    channel_mean = CALIBRATION.channel_frt_hours.get(
+        row["Ticket Channel"], CALIBRATION.mean_frt_hours
+    )
+    frt = _duration(rng, channel_mean * clock.HOUR, FRT_SIGMA, FRT_BOUNDS)
+    ttr = _duration(rng, CALIBRATION.mean_ttr_hours * clock.HOUR, TTR_SIGMA, TTR_BOUNDS)
+    created = _ts(row["Created At"])
+    answered, resolved = _before_clock_change(created, created + frt, created + frt + ttr)
+    given = row.get("First Response Time")
+    if given and _ts(given) != answered:
+        start = _ts(given)
+        answered, resolved = _before_clock_change(start, start, start + ttr)
+    return _Schedule(answered, resolved)
+
+
+def _before_clock_change(start: int, answered: int, resolved: int) -> tuple[int, int]:
+    """Keep a ticket's measured intervals off a change of clocks (``clock.py``): a schedule
+    that would run over one is shortened, in proportion, to end at 00:59:59 that day."""
+    for day in range(start // clock.DAY, resolved // clock.DAY + 1):
+        change = day * clock.DAY + clock.HOUR
+        if day in clock.CLOCK_CHANGE_DAYS and start < change <= resolved:
+            last = change - 1
+            return start + (answered - start) * (last - start) // (resolved - start), last
+    return answered, resolved
+
+
 def _progress_tickets(feed: FeedState, day: _Day, seed: int) -> None:
-    """Answer or close some of the tickets that are still Open or Pending."""
-    rng = day.rng
+    """Answer or close the open tickets whose scheduled response or resolution falls today.
+
+    A ticket whose scheduled step fell before today (the generated period's backlog: tickets
+    left unanswered, or waiting for a customer who never replied) has stalled and stays as it
+    is: answering or closing it now would measure weeks or months, which this helpdesk's
+    calibrated response and resolution times (hours) never show.
+    """
     for ticket_id in sorted(feed.open):
         row = feed.open[ticket_id]
-        if row["Ticket Status"] == "Open":
-            if rng.random() >= ANSWER_CHANCE:
-                continue
-            answered = day.moment(_ts(row["Created At"]))
-            row = row | {
-                "Ticket Status": "Pending Customer Response",
-                "First Response Time": clock.ts_text(answered),
-            }
-            if rng.random() < CLOSE_ON_ANSWER:
-                row = _closed(row, answered, day, seed, ticket_id)
-        elif rng.random() < CLOSE_PENDING_CHANCE:
-            row = _closed(row, _ts(row["First Response Time"]), day, seed, ticket_id)
-        else:
-            continue
-        _emit(feed, day, ticket_id, row)
+        progressed = _progress(row, _schedule(row, ticket_id, seed), day, seed, ticket_id)
+        if progressed is not row:
+            _emit(feed, day, ticket_id, progressed)
 
 
-def _closed(
-    row: dict[str, str], answered: int, day: _Day, seed: int, ticket_id: int
+def _progress(
+    row: dict[str, str], plan: _Schedule, day: _Day, seed: int, ticket_id: int
 ) -> dict[str, str]:
-    rng = day.rng
-    mean = CALIBRATION.mean_ttr_hours * clock.HOUR
-    duration = rng.lognormvariate(math.log(mean) - FRT_SIGMA**2 / 2, FRT_SIGMA)
-    resolved = min(max(answered, day.start) + int(duration), day.start + clock.DAY - 60)
+    """The ticket's state at the end of ``day`` (``row`` itself when nothing happened)."""
+    end = day.start + clock.DAY
+    if row["Ticket Status"] == "Open":
+        if not day.start <= plan.answered < end:
+            return row
+        row = row | {
+            "Ticket Status": "Pending Customer Response",
+            "First Response Time": clock.ts_text(plan.answered),
+        }
+    if day.start <= plan.resolved < end:
+        row = _closed(row, plan.resolved, seed, ticket_id)
+    return row
+
+
+def _closed(row: dict[str, str], resolved: int, seed: int, ticket_id: int) -> dict[str, str]:
     text_rng = rng_for(seed, "advance-resolution", ticket_id)
     return row | {
         "Ticket Status": "Closed",
         "Resolution": resolution(row["Ticket Subject"], text_rng),
-        "Time to Resolution": clock.ts_text(clock.safe(max(resolved, answered + 60))),
-        "Customer Satisfaction Rating": f"{CSAT_CHOOSER.pick(rng)}.0",
+        "Time to Resolution": clock.ts_text(resolved),
+        "Customer Satisfaction Rating": f"{CSAT_CHOOSER.pick(text_rng)}.0",
     }
 
 
@@ -430,15 +485,8 @@ def _open_tickets(
             seed,
         )
         day.new_tickets += 1
-        state = rng.random()
-        if state < 0.3:
-            answered = day.moment(created)
-            row |= {
-                "Ticket Status": "Pending Customer Response",
-                "First Response Time": clock.ts_text(answered),
-            }
-            if state < 0.1:
-                row = _closed(row, answered, day, seed, ticket_id)
+        # Answered and closed today if its schedule says so; later days take it from there.
+        row = _progress(row, _schedule(row, ticket_id, seed), day, seed, ticket_id)
         _emit(feed, day, ticket_id, row)
 
 
