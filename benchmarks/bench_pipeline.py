@@ -37,8 +37,13 @@ class Step:
 def run_step(name: str, args: list[str], config: Path, env: dict[str, str]) -> Step:
     cli = str(Path(sys.executable).with_name("crm-warehouse"))
     started = time.perf_counter()
-    proc = subprocess.Popen([cli, "--config", str(config), *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [cli, "--config", str(config), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     assert proc.stdout is not None
     output = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -52,9 +57,10 @@ def run_step(name: str, args: list[str], config: Path, env: dict[str, str]) -> S
 
 def raw_rows(warehouse: Path) -> int:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        tables = con.execute("select table_name from information_schema.tables where "
-                             "table_schema = 'raw' and table_name not like '\\_dlt%' escape '\\'"
-                             ).fetchall()
+        tables = con.execute(
+            "select table_name from information_schema.tables where "
+            "table_schema = 'raw' and table_name not like '\\_dlt%' escape '\\'"
+        ).fetchall()
         return sum(con.execute(f'select count(*) from raw."{t}"').fetchone()[0] for (t,) in tables)
 
 
@@ -63,24 +69,30 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--keep", action="store_true", help="keep the project folder")
     args = parser.parse_args()
-    env = os.environ | {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-                        "RUNTIME__DLTHUB_TELEMETRY": "false"}
+    env = os.environ | {
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "RUNTIME__DLTHUB_TELEMETRY": "false",
+    }
     folder = Path(tempfile.mkdtemp(prefix="crm-bench-"))
     config = write_config(folder)
     print(f"scale {args.scale:g} in {folder}", flush=True)
     warehouse = folder / "data" / "warehouse.duckdb"
-    steps = [run_step("generate", ["demo", "--generate-only", "--scale", str(args.scale)],
-                      config, env)]
+    steps = [
+        run_step("generate", ["demo", "--generate-only", "--scale", str(args.scale)], config, env)
+    ]
     ingest = run_step("ingest (full)", ["ingest"], config, env)
     rows = raw_rows(warehouse)
     ingest.note = f"{rows:,} rows, {rows / ingest.seconds:,.0f} rows/s"
-    steps += [ingest,
-              run_step("transform (full)", ["transform"], config, env),
-              run_step("publish", ["publish"], config, env)]
+    steps += [
+        ingest,
+        run_step("transform (full)", ["transform"], config, env),
+        run_step("publish", ["publish"], config, env),
+    ]
     full_run = run_step("run, no source change", ["run"], config, env)
     steps.append(full_run)
-    steps.append(run_step("advance 1 day", ["demo", "--generate-only", "--advance", "1"],
-                          config, env))
+    steps.append(
+        run_step("advance 1 day", ["demo", "--generate-only", "--advance", "1"], config, env)
+    )
     incremental = run_step("run after --advance 1", ["run"], config, env)
     incremental.note = f"{raw_rows(warehouse) - rows:,} new raw rows"
     steps.append(incremental)

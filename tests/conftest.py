@@ -47,8 +47,9 @@ def write_config(folder: Path, extra: str = "") -> Path:
     text = (REPO / "crm-warehouse.toml").read_text()
     text = text.replace('project_dir = "transform"', f'project_dir = "{REPO / "transform"}"')
     if "[transform]" not in text:
-        text = text.replace("[publish]", f'[transform]\nproject_dir = "{REPO / "transform"}"\n\n'
-                                          "[publish]")
+        text = text.replace(
+            "[publish]", f'[transform]\nproject_dir = "{REPO / "transform"}"\n\n[publish]'
+        )
     path = folder / "crm-warehouse.toml"
     path.write_text(text + extra)
     return path
@@ -100,7 +101,6 @@ def copy_tree(src: Path, dst: Path) -> None:
 CLI = str(Path(sys.executable).with_name("crm-warehouse"))
 
 
-
 @dataclass
 class Project:
     folder: Path
@@ -110,15 +110,21 @@ class Project:
     def settings(self) -> Settings:
         return load_settings(self.config)
 
-    def cli(self, *args: str, env: dict[str, str] | None = None, check: bool = True
-            ) -> subprocess.CompletedProcess[str]:
+    def cli(
+        self, *args: str, env: dict[str, str] | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
-            [CLI, "--config", str(self.config), *args], capture_output=True, text=True,
-            env=os.environ | {"COLUMNS": "200"} | (env or {}), timeout=600,
+            [CLI, "--config", str(self.config), *args],
+            capture_output=True,
+            text=True,
+            env=os.environ | {"COLUMNS": "200"} | (env or {}),
+            timeout=600,
         )
         if check and result.returncode != 0:
-            raise AssertionError(f"crm-warehouse {' '.join(args)} failed:\n"
-                                 f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+            raise AssertionError(
+                f"crm-warehouse {' '.join(args)} failed:\n"
+                f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+            )
         return result
 
     def sql(self, query: str) -> list[tuple]:

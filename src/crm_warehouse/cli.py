@@ -21,7 +21,7 @@ from crm_warehouse.runner import Progress, RunOutcome, finish
 
 app = typer.Typer(
     help="CRM warehouse: ingest CRM and helpdesk data, build and test it with dbt, publish "
-         "metric tables for Power BI.",
+    "metric tables for Power BI.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
@@ -40,9 +40,14 @@ class _State:
 
 @app.callback()
 def main(
-    config: Annotated[Path | None, typer.Option(
-        "--config", "-c", help="Config file (default: ./crm-warehouse.toml or $CRM_WAREHOUSE_CONFIG)."
-    )] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="Config file (default: ./crm-warehouse.toml or $CRM_WAREHOUSE_CONFIG).",
+        ),
+    ] = None,
     log_format: Annotated[str, typer.Option(help="Log file format: text or json.")] = "text",
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also log to stderr.")] = False,
 ) -> None:
@@ -65,8 +70,9 @@ def _recorded(settings: Settings, command: str, body: Callable[[RunRecorder], T]
     """Run ``body`` as one recorded run: logs carry its id, the outcome lands in ops.runs."""
     recorder = RunRecorder(settings, command)
     logs.set_run_id(recorder.run_id)
-    log_file = logs.configure(settings.data_path / "logs", fmt=_State.log_format,
-                              verbose=_State.verbose)
+    log_file = logs.configure(
+        settings.data_path / "logs", fmt=_State.log_format, verbose=_State.verbose
+    )
     recorder.log_file = log_file
     console.print(f"[dim]run {recorder.run_id} - log: {log_file}[/]")
     try:
@@ -92,8 +98,11 @@ def _print_monitoring(recorder: RunRecorder) -> None:
         parts.append(f"[red]{seen.failed_deliveries} alert delivery(ies) failed[/]")
     if seen.problems:
         parts.append(f"[red]monitoring problem: {seen.problems[0]}[/]")
-    console.print(f"[dim]monitor: {', '.join(parts)}; ops page {seen.ops_page}[/]",
-                  highlight=False, soft_wrap=True)
+    console.print(
+        f"[dim]monitor: {', '.join(parts)}; ops page {seen.ops_page}[/]",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _progress() -> Progress:
@@ -105,32 +114,43 @@ def _progress() -> Progress:
     def dbt_node(unique_id: str, status: str) -> None:
         finished["n"] += 1
         if status not in {"success", "pass"} or finished["n"] % 25 == 0:
-            console.print(f"  [dim]dbt[/] {finished['n']} nodes done (last: "
-                          f"{unique_id.split('.')[-1]} {status})", highlight=False)
+            console.print(
+                f"  [dim]dbt[/] {finished['n']} nodes done (last: "
+                f"{unique_id.split('.')[-1]} {status})",
+                highlight=False,
+            )
 
-    return Progress(say=lambda m: console.print(f"[bold]>[/] {m}", highlight=False),
-                    source_rows=source_rows, dbt_node=dbt_node)
+    return Progress(
+        say=lambda m: console.print(f"[bold]>[/] {m}", highlight=False),
+        source_rows=source_rows,
+        dbt_node=dbt_node,
+    )
 
 
 @app.command()
 def ingest(
-    source: Annotated[list[str] | None, typer.Option(
-        "--source", "-s", help="Only these sources (repeatable).")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only these sources (repeatable).")
+    ] = None,
 ) -> None:
     """Load new and changed rows from every configured source into raw (append-only)."""
     from crm_warehouse.runner import step_ingest
 
     settings = _settings()
-    loads = _recorded(settings, "ingest",
-                      lambda rec: step_ingest(settings, rec, _progress(), only=source))
+    loads = _recorded(
+        settings, "ingest", lambda rec: step_ingest(settings, rec, _progress(), only=source)
+    )
     _print_loads(loads)
 
 
 @app.command()
 def transform(
-    select: Annotated[str | None, typer.Option(
-        "--select", help="dbt selection, e.g. 'marts', '+mtr_kpi_summary' or "
-                         "'state:modified+'.")] = None,
+    select: Annotated[
+        str | None,
+        typer.Option(
+            "--select", help="dbt selection, e.g. 'marts', '+mtr_kpi_summary' or 'state:modified+'."
+        ),
+    ] = None,
 ) -> None:
     """Build and test the warehouse with dbt (seeds, snapshots, models, tests, freshness).
 
@@ -145,8 +165,9 @@ def transform(
     def body(rec: RunRecorder) -> Any:
         if select and dev.uses_state(select):
             return step_transform_changed(settings, rec, progress, select)
-        return step_transform(settings, rec, progress, Dbt(settings, progress=progress.dbt_node),
-                              select=select)
+        return step_transform(
+            settings, rec, progress, Dbt(settings, progress=progress.dbt_node), select=select
+        )
 
     result, _ = _recorded(settings, "transform", body)
     _print_transform(result)
@@ -169,15 +190,26 @@ def publish() -> None:
 
 @app.command()
 def run(
-    override_gate: Annotated[list[str] | None, typer.Option(
-        "--override-gate", help="Let a failing quality gate through for this run only: a kind "
-                                "(e.g. 'volume') or one gate as `status` shows it. "
-                                "Repeatable; needs --reason.")] = None,
-    reason: Annotated[str | None, typer.Option(
-        help="Why the overridden gates may publish; recorded with the run.")] = None,
-    approve_restatement: Annotated[bool, typer.Option(
-        "--approve-restatement", help="Accept changed metrics of closed months in this run "
-                                      "(recorded with the run).")] = False,
+    override_gate: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--override-gate",
+            help="Let a failing quality gate through for this run only: a kind "
+            "(e.g. 'volume') or one gate as `status` shows it. "
+            "Repeatable; needs --reason.",
+        ),
+    ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(help="Why the overridden gates may publish; recorded with the run."),
+    ] = None,
+    approve_restatement: Annotated[
+        bool,
+        typer.Option(
+            "--approve-restatement",
+            help="Accept changed metrics of closed months in this run (recorded with the run).",
+        ),
+    ] = False,
 ) -> None:
     """Ingest -> transform -> quality gates -> publish, into a staging copy that is promoted
     to production only when every gate passes (write-audit-publish)."""
@@ -217,17 +249,32 @@ def _print_outcome(settings: Settings, outcome: RunOutcome) -> RunOutcome:
 
 @app.command()
 def demo(
-    scale: Annotated[float | None, typer.Option(
-        help="Volume multiplier for a fresh generation (default: demo.scale).")] = None,
+    scale: Annotated[
+        float | None,
+        typer.Option(help="Volume multiplier for a fresh generation (default: demo.scale)."),
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (default: demo.seed).")] = None,
-    advance: Annotated[int, typer.Option(
-        help="Append this many new days of orders and tickets (and update some rows) first.",
-        min=0)] = 0,
-    generate_only: Annotated[bool, typer.Option(
-        "--generate-only", help="Generate or advance the sources, do not run the pipeline.")] = False,
-    source_url: Annotated[str | None, typer.Option(
-        "--source-url", help="Write the demo CRM to this database (e.g. postgresql://...) "
-                             "instead of the configured one, and read it from there.")] = None,
+    advance: Annotated[
+        int,
+        typer.Option(
+            help="Append this many new days of orders and tickets (and update some rows) first.",
+            min=0,
+        ),
+    ] = 0,
+    generate_only: Annotated[
+        bool,
+        typer.Option(
+            "--generate-only", help="Generate or advance the sources, do not run the pipeline."
+        ),
+    ] = False,
+    source_url: Annotated[
+        str | None,
+        typer.Option(
+            "--source-url",
+            help="Write the demo CRM to this database (e.g. postgresql://...) "
+            "instead of the configured one, and read it from there.",
+        ),
+    ] = None,
 ) -> None:
     """Generate the demo sources if absent (or advance them), then run the pipeline."""
     from crm_warehouse.demo.setup import prepare_demo_sources, use_source_url
@@ -237,8 +284,10 @@ def demo(
         if source_url:
             settings = use_source_url(settings, source_url)
         message = prepare_demo_sources(
-            settings, scale=scale if scale is not None else settings.demo.scale,
-            seed=seed if seed is not None else settings.demo.seed, advance_days=advance,
+            settings,
+            scale=scale if scale is not None else settings.demo.scale,
+            seed=seed if seed is not None else settings.demo.seed,
+            advance_days=advance,
             progress=lambda step, done, total: None,
         )
     except PipelineError as error:
@@ -276,8 +325,12 @@ def metrics() -> None:
 
     settings = _settings()
     if not settings.duckdb_path.exists():
-        raise _fail(ConfigError(f"no warehouse at {settings.duckdb_path}",
-                                fix="run `crm-warehouse run` (or `make demo`) first"))
+        raise _fail(
+            ConfigError(
+                f"no warehouse at {settings.duckdb_path}",
+                fix="run `crm-warehouse run` (or `make demo`) first",
+            )
+        )
     try:
         text = render_metrics(settings)
     except PipelineError as error:
@@ -299,19 +352,24 @@ def _print_transform(result: Any) -> None:
         f"dbt: {result.count('model')} models, {result.count('snapshot')} snapshots, "
         f"{result.count('seed')} seeds, {result.count('test')} data tests, "
         f"{result.count('unit_test')} unit tests - "
-        f"{len(result.failures)} failed", highlight=False,
+        f"{len(result.failures)} failed",
+        highlight=False,
     )
 
 
 def _print_audit(audit: Any) -> None:
     counts = audit.summary()["gates"]
     gates = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    console.print(f"quality gates: {gates}; quarantined {audit.quarantined_rows:,} row(s)",
-                  highlight=False)
+    console.print(
+        f"quality gates: {gates}; quarantined {audit.quarantined_rows:,} row(s)", highlight=False
+    )
     flagged = [r for r in audit.results if r.status != "pass"]
     if flagged:
-        _print_rows("Quality gates not passed", ("gate", "status", "detail"),
-                    [(r.name, r.status, r.detail[:160]) for r in flagged])
+        _print_rows(
+            "Quality gates not passed",
+            ("gate", "status", "detail"),
+            [(r.name, r.status, r.detail[:160]) for r in flagged],
+        )
 
 
 def _print_figures(figures: list[Any]) -> None:
@@ -331,17 +389,36 @@ def _print_status(report: dict[str, Any]) -> None:
     _print_sources(report["sources"])
     _print_syncs(report.get("last_run_syncs") or [])
     _print_quality(report.get("quality"))
-    _print_rows("Failing checks", ("check", "status", "detail"),
-                [(c["check"], c["status"], c["detail"][:160]) for c in report["failing_checks"]],
-                empty="none")
-    _print_rows("Open incidents", ("since (UTC)", "kind", "subject", "runs", "what"),
-                [(_when(i["opened_at"]), i["kind"], i["subject"], str(i["occurrences"]),
-                  f"{i['title']}: {i['message'] or ''}"[:160]) for i in report["incidents"]],
-                empty="none")
+    _print_rows(
+        "Failing checks",
+        ("check", "status", "detail"),
+        [(c["check"], c["status"], c["detail"][:160]) for c in report["failing_checks"]],
+        empty="none",
+    )
+    _print_rows(
+        "Open incidents",
+        ("since (UTC)", "kind", "subject", "runs", "what"),
+        [
+            (
+                _when(i["opened_at"]),
+                i["kind"],
+                i["subject"],
+                str(i["occurrences"]),
+                f"{i['title']}: {i['message'] or ''}"[:160],
+            )
+            for i in report["incidents"]
+        ],
+        empty="none",
+    )
     if report["alert_failures"]:
-        _print_rows("Alert deliveries that failed (24 h)", ("channel", "failures", "last error"),
-                    [(a["channel"], str(a["failures"]), a["last_error"] or "")
-                     for a in report["alert_failures"]])
+        _print_rows(
+            "Alert deliveries that failed (24 h)",
+            ("channel", "failures", "last error"),
+            [
+                (a["channel"], str(a["failures"]), a["last_error"] or "")
+                for a in report["alert_failures"]
+            ],
+        )
 
 
 def _print_quality(quality: dict[str, Any] | None) -> None:
@@ -350,10 +427,11 @@ def _print_quality(quality: dict[str, Any] | None) -> None:
     gates = quality["gates"]
     passed = sum(1 for g in gates if g["status"] == "pass")
     quarantined = sum(sum(r.values()) for r in quality["quarantined"].values())
-    title = (f"Quality gates of run {quality['run_id']} ({quality['run_status']}): "
-             f"{passed} of {len(gates)} passed; {quarantined:,} row(s) quarantined")
-    flagged = [(g["gate"], g["status"], g["detail"][:160]) for g in gates
-               if g["status"] != "pass"]
+    title = (
+        f"Quality gates of run {quality['run_id']} ({quality['run_status']}): "
+        f"{passed} of {len(gates)} passed; {quarantined:,} row(s) quarantined"
+    )
+    flagged = [(g["gate"], g["status"], g["detail"][:160]) for g in gates if g["status"] != "pass"]
     if flagged:
         _print_rows(title, ("gate", "status", "detail"), flagged)
     else:
@@ -363,37 +441,72 @@ def _print_quality(quality: dict[str, Any] | None) -> None:
 
 
 def _print_runs(runs: list[dict[str, Any]]) -> None:
-    _print_rows("Recent runs", ("run id", "command", "status", "started (UTC)", "s", "stages"),
-                [(r["run_id"], r["command"], r["status"], _when(r["started_at"]),
-                  f"{r['seconds'] or 0:.1f}",
-                  ", ".join(f"{s['name']} {s['status']} {s['seconds'] or 0:.1f}s"
-                            for s in r["stages"])) for r in runs],
-                empty="none recorded yet")
+    _print_rows(
+        "Recent runs",
+        ("run id", "command", "status", "started (UTC)", "s", "stages"),
+        [
+            (
+                r["run_id"],
+                r["command"],
+                r["status"],
+                _when(r["started_at"]),
+                f"{r['seconds'] or 0:.1f}",
+                ", ".join(
+                    f"{s['name']} {s['status']} {s['seconds'] or 0:.1f}s" for s in r["stages"]
+                ),
+            )
+            for r in runs
+        ],
+        empty="none recorded yet",
+    )
     if runs and runs[0]["error"]:
         console.print(f"last run failed: {runs[0]['error']}", highlight=False, soft_wrap=True)
 
 
 def _print_last_steps(steps: list[dict[str, Any]]) -> None:
-    dbt_steps = [s for s in steps
-                 if s["step"] in {"transform", "freshness"} and s["status"] != "no-op"]
+    dbt_steps = [
+        s for s in steps if s["step"] in {"transform", "freshness"} and s["status"] != "no-op"
+    ]
     shown = [s for s in steps if s["step"] not in {"transform", "freshness", "gate"}]
-    shown += sorted(dbt_steps, key=lambda s: (s["status"] not in FAILED_STATUSES,
-                                              -(s["seconds"] or 0)))[:10]
+    shown += sorted(
+        dbt_steps, key=lambda s: (s["status"] not in FAILED_STATUSES, -(s["seconds"] or 0))
+    )[:10]
     more = len(dbt_steps) - min(10, len(dbt_steps))
     note = f" (failed and slowest dbt nodes; +{more} more)" if more else ""
-    _print_rows(f"Steps of the last run{note}", ("step", "name", "status", "s", "rows"),
-                [(s["step"], _short(s["name"]), s["status"], f"{s['seconds'] or 0:.2f}",
-                  "" if s["rows_written"] is None else f"{s['rows_written']:,}") for s in shown])
+    _print_rows(
+        f"Steps of the last run{note}",
+        ("step", "name", "status", "s", "rows"),
+        [
+            (
+                s["step"],
+                _short(s["name"]),
+                s["status"],
+                f"{s['seconds'] or 0:.2f}",
+                "" if s["rows_written"] is None else f"{s['rows_written']:,}",
+            )
+            for s in shown
+        ],
+    )
 
 
 def _print_sources(sources: list[dict[str, Any]]) -> None:
-    _print_rows("Sources (lag: now minus newest synced row / newest source cursor)",
-                ("table", "rows", "last run read", "loaded", "lag", "cursor lag", "freshness"),
-                [(s["table"], f"{s['rows']:,}", _count(s.get("rows_extracted")),
-                  f"{s['last_run_rows']:,}", _age(s["sync_lag_seconds"]),
-                  _age(s["cursor_lag_seconds"]), s["freshness_status"] or "")
-                 for s in sources],
-                empty="no raw tables yet")
+    _print_rows(
+        "Sources (lag: now minus newest synced row / newest source cursor)",
+        ("table", "rows", "last run read", "loaded", "lag", "cursor lag", "freshness"),
+        [
+            (
+                s["table"],
+                f"{s['rows']:,}",
+                _count(s.get("rows_extracted")),
+                f"{s['last_run_rows']:,}",
+                _age(s["sync_lag_seconds"]),
+                _age(s["cursor_lag_seconds"]),
+                s["freshness_status"] or "",
+            )
+            for s in sources
+        ],
+        empty="no raw tables yet",
+    )
     for warning in sorted({s["sync_warning"] for s in sources if s.get("sync_warning")}):
         console.print(f"[yellow]source warning:[/] {warning}", highlight=False, soft_wrap=True)
 
@@ -403,10 +516,21 @@ def _print_syncs(syncs: list[dict[str, Any]]) -> None:
     error line and the failing checks."""
     if not syncs:
         return
-    _print_rows("Source syncs of the last run",
-                ("source", "table", "status", "read", "loaded", "cursor lag"),
-                [(s["source"], s["table_name"], s["status"], _count(s["rows_extracted"]),
-                  _count(s["rows_loaded"]), _age(s["lag_seconds"])) for s in syncs])
+    _print_rows(
+        "Source syncs of the last run",
+        ("source", "table", "status", "read", "loaded", "cursor lag"),
+        [
+            (
+                s["source"],
+                s["table_name"],
+                s["status"],
+                _count(s["rows_extracted"]),
+                _count(s["rows_loaded"]),
+                _age(s["lag_seconds"]),
+            )
+            for s in syncs
+        ],
+    )
 
 
 def _count(value: int | None) -> str:
@@ -416,8 +540,14 @@ def _count(value: int | None) -> str:
 def _short(unique_id: str) -> str:
     """dbt's unique id without the project (and a test's hash)."""
     parts = unique_id.split(".")
-    if len(parts) < 3 or parts[0] not in {"model", "test", "seed", "snapshot", "unit_test",
-                                          "source"}:
+    if len(parts) < 3 or parts[0] not in {
+        "model",
+        "test",
+        "seed",
+        "snapshot",
+        "unit_test",
+        "source",
+    }:
         return unique_id
     return parts[2] if parts[0] == "test" else ".".join(parts[2:])
 
@@ -434,8 +564,9 @@ def _age(seconds: float | None) -> str:
     return f"{seconds / 3600:.1f} h" if seconds < 172800 else f"{seconds / 86400:.1f} d"
 
 
-def _print_rows(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]],
-                *, empty: str | None = None) -> None:
+def _print_rows(
+    title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]], *, empty: str | None = None
+) -> None:
     if not rows and empty:
         console.print(f"{title}: {empty}", highlight=False)
         return

@@ -194,9 +194,10 @@ class PowerBIConfig(_Strict):
     bigquery_project: str = Field(default="", description="for warehouse.target = bigquery")
     dashboard_dir: Path = Path("site/dashboard")
     dashboard_max_rows: int = Field(
-        default=500_000, gt=0,
+        default=500_000,
+        gt=0,
         description="the web dashboard embeds the row-grain facts for its filters; above this "
-                    "many rows it is skipped (the exports and the Power BI project are not)",
+        "many rows it is skipped (the exports and the Power BI project are not)",
     )
     screenshots: bool = Field(default=True, description="when Chromium is installed")
     screenshots_dir: Path = Path("screenshots")
@@ -321,11 +322,17 @@ def load_settings(config_path: Path | None = None) -> Settings:
     try:
         settings = _FileSettings(config_path=path)
     except ValidationError as exc:
-        raise ConfigError(_describe_validation_error(exc), where=str(path or "environment"),
-                          fix="correct the value (see crm-warehouse.toml and README)") from None
+        raise ConfigError(
+            _describe_validation_error(exc),
+            where=str(path or "environment"),
+            fix="correct the value (see crm-warehouse.toml and README)",
+        ) from None
     except (OSError, ValueError) as exc:  # TOML syntax errors are ValueErrors
-        raise ConfigError(f"cannot read configuration: {exc}".splitlines()[0],
-                          where=str(path), fix="check the TOML syntax") from None
+        raise ConfigError(
+            f"cannot read configuration: {exc}".splitlines()[0],
+            where=str(path),
+            fix="check the TOML syntax",
+        ) from None
     return Settings.model_validate(settings.model_dump() | {"config_path": path})
 
 

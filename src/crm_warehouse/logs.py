@@ -17,17 +17,19 @@ class _RunIdFilter(logging.Filter):
 
 class _JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return json.dumps({
-            "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "run_id": getattr(record, "run_id", _RUN_ID),
-            "message": record.getMessage(),
-        })
+        return json.dumps(
+            {
+                "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+                "level": record.levelname.lower(),
+                "logger": record.name,
+                "run_id": getattr(record, "run_id", _RUN_ID),
+                "message": record.getMessage(),
+            }
+        )
 
 
 def set_run_id(run_id: str) -> None:
-    global _RUN_ID  # noqa: PLW0603 - one process, one run
+    global _RUN_ID
     _RUN_ID = run_id
 
 
@@ -39,7 +41,8 @@ def configure(log_dir: Path, *, fmt: str = "text", verbose: bool = False) -> Pat
     log_dir.mkdir(parents=True, exist_ok=True)
     path = log_dir / ("crm-warehouse.jsonl" if fmt == "json" else "crm-warehouse.log")
     formatter: logging.Formatter = (
-        _JsonFormatter() if fmt == "json"
+        _JsonFormatter()
+        if fmt == "json"
         else logging.Formatter("%(asctime)s %(levelname)s [%(run_id)s] %(name)s: %(message)s")
     )
     root = logging.getLogger()

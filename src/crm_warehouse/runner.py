@@ -80,7 +80,11 @@ def _now() -> dt.datetime:
 
 @stage("ingest")
 def step_ingest(
-    settings: Settings, recorder: RunRecorder, progress: Progress, *, only: list[str] | None = None,
+    settings: Settings,
+    recorder: RunRecorder,
+    progress: Progress,
+    *,
+    only: list[str] | None = None,
     keep_going: bool = False,
 ) -> list[SourceLoad]:
     """Load every source. A failed source raises ``SourceError`` naming it, after the others
@@ -89,9 +93,19 @@ def step_ingest(
     loads = ingest(settings, recorder.run_id, only=only, progress=progress.source_rows)
     for load in loads:
         for table, rows in (load.rows or {f"{load.source}": 0}).items():
-            recorder.add(StepRecord("ingest", table, load.status, load.started_at, load.seconds,
-                                    rows_read=None, rows_written=rows, error=load.error,
-                                    source=load.source))
+            recorder.add(
+                StepRecord(
+                    "ingest",
+                    table,
+                    load.status,
+                    load.started_at,
+                    load.seconds,
+                    rows_read=None,
+                    rows_written=rows,
+                    error=load.error,
+                    source=load.source,
+                )
+            )
         recorder.summary.setdefault("rows_loaded", {})[load.source] = load.rows_loaded
     failed = [load for load in loads if load.status != "ok"]
     if failed and not (keep_going and len(failed) < len(loads)):
@@ -113,8 +127,13 @@ def sources_failed(failed: list[SourceLoad]) -> SourceError:
 
 @stage("transform")
 def step_transform(
-    settings: Settings, recorder: RunRecorder, progress: Progress, dbt: Dbt,
-    *, select: str | None = None, fail_on_freshness: bool | None = None,
+    settings: Settings,
+    recorder: RunRecorder,
+    progress: Progress,
+    dbt: Dbt,
+    *,
+    select: str | None = None,
+    fail_on_freshness: bool | None = None,
     extra: tuple[str, ...] = (),
 ) -> tuple[TransformResult, TransformResult | None]:
     progress.say("transform: dbt build (seeds, snapshots, models, tests)")
@@ -135,12 +154,16 @@ def step_transform(
         if fail_on_freshness is None:
             fail_on_freshness = settings.transform.fail_on_freshness
         if not freshness.success and fail_on_freshness:
-            raise TransformError(_describe_failures(freshness, "source freshness")[0],
-                                 fix="load fresh data or relax the freshness thresholds in "
-                                     "transform/models/staging/*/_*__sources.yml")
+            raise TransformError(
+                _describe_failures(freshness, "source freshness")[0],
+                fix="load fresh data or relax the freshness thresholds in "
+                "transform/models/staging/*/_*__sources.yml",
+            )
     recorder.summary["dbt"] = {
-        "models": result.count("model"), "tests": result.count("test"),
-        "tests_failed": result.count("test", "fail"), "unit_tests": result.count("unit_test"),
+        "models": result.count("model"),
+        "tests": result.count("test"),
+        "tests_failed": result.count("test", "fail"),
+        "unit_tests": result.count("unit_test"),
     }
     return result, freshness
 
@@ -152,11 +175,11 @@ def step_transform_changed(
     the dev database, reading everything else from production (transform/dev.py)."""
     env = dev.prepare(settings)
     progress.say(f"transform: {select} against the last production run -> {env.database}")
-    dbt = Dbt(settings, progress=progress.dbt_node, target=dev.TARGET,
-              target_path=env.target_path)
+    dbt = Dbt(settings, progress=progress.dbt_node, target=dev.TARGET, target_path=env.target_path)
     try:
-        return step_transform(settings, recorder, progress, dbt, select=select,
-                              extra=env.dbt_args())
+        return step_transform(
+            settings, recorder, progress, dbt, select=select, extra=env.dbt_args()
+        )
     finally:
         dbt.release()  # the dev target attached production: let go of it
 
@@ -168,8 +191,9 @@ def step_gate(
     """Every quality gate on the staged warehouse; a failing ``error`` gate stops the run."""
     progress.say("gate: quality gates on the staged warehouse")
     with connect(staged) as con:
-        found, snapshot, counts = audit(con, staged, target_path=dbt.target_path,
-                                        override=override, now=_now())
+        found, snapshot, counts = audit(
+            con, staged, target_path=dbt.target_path, override=override, now=_now()
+        )
     for result in found.results:
         recorder.add(StepRecord("gate", result.name, result.status, error=result.detail or None))
     recorder.summary["quality"] = found.summary()
@@ -180,15 +204,19 @@ def step_gate(
 
 @stage("promote")
 def step_promote(
-    env: wap.StagingEnvironment, recorder: RunRecorder, progress: Progress, dbt: Dbt,
+    env: wap.StagingEnvironment,
+    recorder: RunRecorder,
+    progress: Progress,
+    dbt: Dbt,
     measured: Measured,
 ) -> PreparedPublish:
     """Record the run's metrics, build its exports and docs from the staged warehouse, then
     make the staged warehouse production in one rename."""
     progress.say("promote: staged warehouse -> production")
     with connect(env.staged) as con:
-        history.record_published(con, recorder.run_id, measured.snapshot, measured.row_counts,
-                                 _now())
+        history.record_published(
+            con, recorder.run_id, measured.snapshot, measured.row_counts, _now()
+        )
         export = prepare_export(con, env.production.export_path, run_id=recorder.run_id)
     try:
         docs = dbt.docs_generate() if env.production.publish.generate_docs else None
@@ -202,20 +230,35 @@ def step_promote(
 
 @stage("publish")
 def step_publish(
-    settings: Settings, recorder: RunRecorder, progress: Progress, dbt: Dbt | None,
-    *, prepared: PreparedPublish | None = None,
+    settings: Settings,
+    recorder: RunRecorder,
+    progress: Progress,
+    dbt: Dbt | None,
+    *,
+    prepared: PreparedPublish | None = None,
 ) -> tuple[list[ExportedTable], list[Figure]]:
     progress.say(f"publish: exporting metric tables to {settings.export_path}")
     started, clock = _now(), time.perf_counter()
     with connect(settings) as con:
-        export = (prepared.export if prepared
-                  else prepare_export(con, settings.export_path, run_id=recorder.run_id))
+        export = (
+            prepared.export
+            if prepared
+            else prepare_export(con, settings.export_path, run_id=recorder.run_id)
+        )
         exported = export.publish()
         figures = key_figures(con)
         generated = generate_all(settings, con, progress.say)
     for table in exported:
-        recorder.add(StepRecord("publish", table.name, "ok", started,
-                                time.perf_counter() - clock, rows_written=table.rows))
+        recorder.add(
+            StepRecord(
+                "publish",
+                table.name,
+                "ok",
+                started,
+                time.perf_counter() - clock,
+                rows_written=table.rows,
+            )
+        )
     docs_target = prepared.docs_target if prepared else None
     if docs_target is None and settings.publish.generate_docs and dbt is not None:
         docs_target = dbt.docs_generate()
@@ -223,8 +266,10 @@ def step_publish(
         progress.say(f"publish: dbt docs -> {settings.docs_path}")
         copy_dbt_docs(docs_target, settings.docs_path)
     recorder.summary["published_tables"] = len(exported)
-    recorder.summary["powerbi"] = {"row_tables": generated.row_tables,
-                                   "screenshots": len(generated.screenshots)}
+    recorder.summary["powerbi"] = {
+        "row_tables": generated.row_tables,
+        "screenshots": len(generated.screenshots),
+    }
     return exported, figures
 
 
@@ -238,7 +283,9 @@ class SourcesFailedError(SourceError):
 
 
 def run_all(
-    settings: Settings, recorder: RunRecorder, progress: Progress,
+    settings: Settings,
+    recorder: RunRecorder,
+    progress: Progress,
     override: Override | None = None,
 ) -> RunOutcome:
     """Write-audit-publish: build into staging copies, audit them, promote, then publish.
@@ -260,17 +307,22 @@ def run_all(
         if source_error is not None:
             recorder.mark_stage("ingest", "failed", source_error.one_line())
             for load in failed:
-                wap.revert_source(env, _dlt_pipeline_name(load.source), load.started_at,
-                                  load.started_at + dt.timedelta(seconds=load.seconds))
+                wap.revert_source(
+                    env,
+                    _dlt_pipeline_name(load.source),
+                    load.started_at,
+                    load.started_at + dt.timedelta(seconds=load.seconds),
+                )
             progress.say(f"ingest: {source_error.one_line()}; going on with the other sources")
         dbt = Dbt(staged, progress=progress.dbt_node, run_id=recorder.run_id)
         outcome.transform, outcome.freshness = step_transform(
-            staged, recorder, progress, dbt, fail_on_freshness=False)
-        outcome.audit, measured = step_gate(staged, recorder, progress, dbt,
-                                            override or Override())
+            staged, recorder, progress, dbt, fail_on_freshness=False
+        )
+        outcome.audit, measured = step_gate(staged, recorder, progress, dbt, override or Override())
         prepared = step_promote(env, recorder, progress, dbt, measured)
-    outcome.exported, outcome.figures = step_publish(settings, recorder, progress, None,
-                                                     prepared=prepared)
+    outcome.exported, outcome.figures = step_publish(
+        settings, recorder, progress, None, prepared=prepared
+    )
     if source_error is not None:
         raise SourcesFailedError(source_error, outcome)
     return outcome
@@ -288,9 +340,17 @@ def finish(recorder: RunRecorder, error: PipelineError | None) -> None:
 
 def _record_nodes(recorder: RunRecorder, step: str, result: TransformResult) -> None:
     for node in result.nodes:
-        recorder.add(StepRecord(step, node.unique_id, node.status, None, node.seconds,
-                                rows_written=node.rows_affected,
-                                error=node.message if node.failed else None))
+        recorder.add(
+            StepRecord(
+                step,
+                node.unique_id,
+                node.status,
+                None,
+                node.seconds,
+                rows_written=node.rows_affected,
+                error=node.message if node.failed else None,
+            )
+        )
 
 
 def _describe_failures(result: TransformResult, what: str = "dbt build") -> tuple[str, str | None]:

@@ -6,8 +6,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import REPO
-from tests.conftest import Project
+from tests.conftest import REPO, Project
 
 pytestmark = pytest.mark.e2e
 
@@ -30,10 +29,14 @@ def fresh(tmp_path) -> Project:
 
 
 def test_unreachable_postgres_source(demo_copy):
-    result = demo_copy.cli("run", check=False, env={
-        "CRM_WAREHOUSE_SOURCES__CRM__KIND": "postgres",
-        "CRM_WAREHOUSE_SOURCES__CRM__URL": "postgresql://crm:s3cret-pw@127.0.0.1:1/crm",
-    })
+    result = demo_copy.cli(
+        "run",
+        check=False,
+        env={
+            "CRM_WAREHOUSE_SOURCES__CRM__KIND": "postgres",
+            "CRM_WAREHOUSE_SOURCES__CRM__URL": "postgresql://crm:s3cret-pw@127.0.0.1:1/crm",
+        },
+    )
     assert_one_line_error(result, "source 'crm'", "Connection refused")
     assert result.returncode == 3
     assert "s3cret-pw" not in result.stdout + result.stderr
@@ -46,8 +49,9 @@ def test_missing_feed_folder(demo_copy):
 
 
 def test_invalid_config(fresh):
-    fresh.config.write_text(fresh.config.read_text().replace('target = "duckdb"',
-                                                             'target = "oracle"'))
+    fresh.config.write_text(
+        fresh.config.read_text().replace('target = "duckdb"', 'target = "oracle"')
+    )
     result = fresh.cli("run", check=False)
     assert_one_line_error(result, "warehouse.target")
     assert result.returncode == 2
@@ -59,13 +63,16 @@ def test_status_before_any_run(fresh):
 
 def test_failing_data_test_stops_before_publish(demo_copy):
     project_dir = demo_copy.folder / "transform"
-    shutil.copytree(REPO / "transform", project_dir,
-                    ignore=shutil.ignore_patterns("target", "logs"))
+    shutil.copytree(
+        REPO / "transform", project_dir, ignore=shutil.ignore_patterns("target", "logs")
+    )
     (project_dir / "tests" / "assert_no_negative_order_revenue.sql").write_text(
-        "select order_id from {{ ref('fct_orders') }} where order_revenue_gbp >= 0\n")
+        "select order_id from {{ ref('fct_orders') }} where order_revenue_gbp >= 0\n"
+    )
     manifest = (demo_copy.folder / "powerbi" / "manifest.json").read_bytes()
-    result = demo_copy.cli("run", check=False,
-                           env={"CRM_WAREHOUSE_TRANSFORM__PROJECT_DIR": str(project_dir)})
+    result = demo_copy.cli(
+        "run", check=False, env={"CRM_WAREHOUSE_TRANSFORM__PROJECT_DIR": str(project_dir)}
+    )
     assert_one_line_error(result, "assert_no_negative_order_revenue")
     assert result.returncode == 4
     assert (demo_copy.folder / "powerbi" / "manifest.json").read_bytes() == manifest

@@ -24,20 +24,30 @@ def published(demo, table: str, where: str = "", columns: str = "*") -> list[dic
 @pytest.fixture(scope="module")
 def kpi(demo) -> dict:
     (row,) = published(demo, "mtr_kpi_summary")
-    return {k: float(v) if isinstance(v, int | float) or hasattr(v, "as_tuple") else v
-            for k, v in row.items()}
+    return {
+        k: float(v) if isinstance(v, int | float) or hasattr(v, "as_tuple") else v
+        for k, v in row.items()
+    }
 
 
 def test_demo_leaves_exports_manifest_and_key_figures(demo):
     exports = demo.folder / "powerbi"
     manifest = json.loads((exports / "manifest.json").read_text())
     tables = set(manifest["tables"])
-    assert {"mtr_revenue_by_month", "mtr_customer_segment_summary",
-            "mtr_support_performance", "mtr_kpi_summary"} <= tables
+    assert {
+        "mtr_revenue_by_month",
+        "mtr_customer_segment_summary",
+        "mtr_support_performance",
+        "mtr_kpi_summary",
+    } <= tables
     for name, entry in manifest["tables"].items():
         assert (exports / f"{name}.csv").exists() and (exports / f"{name}.parquet").exists()
-        assert entry["rows"] == duckdb.sql(
-            f"select count(*) from '{exports / (name + '.parquet')}'").fetchall()[0][0]
+        assert (
+            entry["rows"]
+            == duckdb.sql(f"select count(*) from '{exports / (name + '.parquet')}'").fetchall()[0][
+                0
+            ]
+        )
         assert entry["columns"] and entry["run_id"] == manifest["run_id"]
     assert "Total revenue" in demo.first_output and "GBP 5.61M" in demo.first_output
     assert (demo.folder / "site" / "dbt-docs" / "static_index.html").exists()
@@ -72,7 +82,10 @@ def test_customers_brackets_and_gender(demo, kpi):
     assert kpi["customers"] == 2749
     brackets = {r["income_bracket"]: r for r in published(demo, "mtr_customer_segment_summary")}
     assert {k: v["customers"] for k, v in brackets.items()} == {
-        "Low": 792, "Medium": 1413, "High": 544}
+        "Low": 792,
+        "Medium": 1413,
+        "High": 544,
+    }
     for bracket, target in {"Low": 1.64e6, "Medium": 2.85e6, "High": 1.11e6}.items():
         assert float(brackets[bracket]["revenue_gbp"]) == pytest.approx(target, rel=0.03)
     genders: dict[str, int] = {}
@@ -88,10 +101,15 @@ def test_support_overall(demo, kpi):
     assert kpi["csat_positive_pct"] == pytest.approx(40.9, abs=0.5)
 
 
-@pytest.mark.parametrize(("channel", "frt", "csat"), [
-    ("Social media", 1.57, 3.04), ("Chat", 1.58, 3.17), ("Email", 1.61, 2.99),
-    ("Phone", 3.92, 2.92),
-])
+@pytest.mark.parametrize(
+    ("channel", "frt", "csat"),
+    [
+        ("Social media", 1.57, 3.04),
+        ("Chat", 1.58, 3.17),
+        ("Email", 1.61, 2.99),
+        ("Phone", 3.92, 2.92),
+    ],
+)
 def test_support_by_channel(demo, channel, frt, csat):
     (row,) = published(demo, "mtr_support_performance", f"where ticket_channel = '{channel}'")
     assert float(row["mean_first_response_hours"]) == pytest.approx(frt, rel=0.02)
@@ -101,8 +119,13 @@ def test_support_by_channel(demo, channel, frt, csat):
 
 
 def test_top_issue_subjects(demo):
-    subjects = published(demo, "mtr_ticket_issue_types",
-                         "where issue_dimension = 'subject' order by issue_rank limit 3")
+    subjects = published(
+        demo,
+        "mtr_ticket_issue_types",
+        "where issue_dimension = 'subject' order by issue_rank limit 3",
+    )
     assert [(s["issue_name"], s["closed_tickets"]) for s in subjects] == [
-        ("Network problem", 119), ("Product compatibility", 117),
-        ("Product recommendation", 109)]
+        ("Network problem", 119),
+        ("Product compatibility", 117),
+        ("Product recommendation", 109),
+    ]

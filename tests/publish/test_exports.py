@@ -14,7 +14,9 @@ from crm_warehouse.publish import exports
 def con():
     con = duckdb.connect()
     con.execute("create schema analytics")
-    con.execute("create table analytics.mtr_a as select * from (values (2, 'b'), (1, 'a')) t(id, name)")
+    con.execute(
+        "create table analytics.mtr_a as select * from (values (2, 'b'), (1, 'a')) t(id, name)"
+    )
     con.execute("create table analytics.mtr_b as select 10.5::decimal(18,2) as revenue_gbp")
     con.execute("create table analytics.not_a_metric as select 1 as x")
     yield con
@@ -30,11 +32,16 @@ def test_exports_csv_parquet_and_manifest(con, tmp_path):
     exported = exports.export_metric_tables(con, out, run_id="r1")
     assert [t.name for t in exported] == ["mtr_a", "mtr_b"]
     assert (out / "mtr_a.csv").read_text() == "id,name\n1,a\n2,b\n"  # stable order
-    assert duckdb.sql(f"select sum(revenue_gbp) from '{out / 'mtr_b.parquet'}'").fetchall()[0][0] == 10.5
+    assert (
+        duckdb.sql(f"select sum(revenue_gbp) from '{out / 'mtr_b.parquet'}'").fetchall()[0][0]
+        == 10.5
+    )
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["run_id"] == "r1"
     assert manifest["tables"]["mtr_a"]["rows"] == 2
-    assert manifest["tables"]["mtr_b"]["columns"] == [{"name": "revenue_gbp", "type": "DECIMAL(18,2)"}]
+    assert manifest["tables"]["mtr_b"]["columns"] == [
+        {"name": "revenue_gbp", "type": "DECIMAL(18,2)"}
+    ]
     assert not list(out.glob(".tmp-*"))
 
 

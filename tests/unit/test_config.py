@@ -20,7 +20,8 @@ def test_repository_config_is_valid(tmp_path):
 def test_secrets_file_overrides_config_and_environment_overrides_both(tmp_path, monkeypatch):
     path = write_config(tmp_path)
     (tmp_path / ".secrets.toml").write_text(
-        '[sources.crm]\nkind = "postgres"\nurl = "postgresql://u:from-file@db:5432/crm"\n')
+        '[sources.crm]\nkind = "postgres"\nurl = "postgresql://u:from-file@db:5432/crm"\n'
+    )
     settings = load_settings(path)
     assert settings.sources["crm"].kind == "postgres"
     assert settings.sources["crm"].url.get_secret_value().endswith("from-file@db:5432/crm")

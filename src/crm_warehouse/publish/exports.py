@@ -78,8 +78,9 @@ def prepare_export(
     """Write every metric table and the manifest into ``.versions/<run_id>/``."""
     tables = metric_tables(con)
     if not tables:
-        raise PublishError(f"no mtr_ tables in schema {METRICS_SCHEMA}",
-                           fix="run `crm-warehouse transform` first")
+        raise PublishError(
+            f"no mtr_ tables in schema {METRICS_SCHEMA}", fix="run `crm-warehouse transform` first"
+        )
     prepared = PreparedExport(export_dir, run_id)
     staging = export_dir / VERSIONS / f".tmp-{run_id}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -120,9 +121,14 @@ def _manifest(exported: list[ExportedTable], run_id: str, folder: Path) -> dict[
         "built_at": built_at,
         "version_dir": f"{VERSIONS}/{run_id}",
         "tables": {
-            t.name: {"rows": t.rows, "columns": t.columns, "files": t.files(),
-                     "sha256": {fmt: _sha256(folder / name) for fmt, name in t.files().items()},
-                     "built_at": built_at, "run_id": run_id}
+            t.name: {
+                "rows": t.rows,
+                "columns": t.columns,
+                "files": t.files(),
+                "sha256": {fmt: _sha256(folder / name) for fmt, name in t.files().items()},
+                "built_at": built_at,
+                "run_id": run_id,
+            }
             for t in exported
         },
     }
@@ -157,8 +163,11 @@ def _place(source: Path, destination: Path) -> None:
 
 
 def _prune_versions(versions: Path, *, keep: int, current: str) -> None:
-    folders = sorted((p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")),
-                     key=lambda p: p.stat().st_mtime, reverse=True)
+    folders = sorted(
+        (p for p in versions.iterdir() if p.is_dir() and not p.name.startswith(".")),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
     for old in folders[keep:]:
         if old.name != current:
             shutil.rmtree(old, ignore_errors=True)

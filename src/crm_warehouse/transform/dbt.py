@@ -46,7 +46,8 @@ class TransformResult:
 
     def count(self, resource_type: str, status: str | None = None) -> int:
         return sum(
-            1 for n in self.nodes
+            1
+            for n in self.nodes
             if n.resource_type == resource_type and (status is None or n.status == status)
         )
 
@@ -66,9 +67,11 @@ class Dbt:
         self.settings = settings
         self.project_dir = settings.dbt_project_path
         if not (self.project_dir / "dbt_project.yml").exists():
-            raise ConfigError(f"no dbt project at {self.project_dir}",
-                              where="transform.project_dir",
-                              fix="point transform.project_dir at the repository's transform/")
+            raise ConfigError(
+                f"no dbt project at {self.project_dir}",
+                where="transform.project_dir",
+                fix="point transform.project_dir at the repository's transform/",
+            )
         self.target_path = target_path or settings.data_path / "dbt" / "target"
         self.log_path = settings.data_path / "logs" / "dbt"
         self._progress = progress
@@ -101,11 +104,16 @@ class Dbt:
 
     def _common_args(self) -> list[str]:
         return [
-            "--project-dir", str(self.project_dir),
-            "--profiles-dir", str(self.project_dir),
-            "--target", self.target,
-            "--target-path", str(self.target_path),
-            "--vars", json.dumps(self.vars()),
+            "--project-dir",
+            str(self.project_dir),
+            "--profiles-dir",
+            str(self.project_dir),
+            "--target",
+            self.target,
+            "--target-path",
+            str(self.target_path),
+            "--vars",
+            json.dumps(self.vars()),
         ]
 
     def _runner(self) -> Any:
@@ -122,14 +130,14 @@ class Dbt:
             self._progress(info.unique_id, info.node_status)
 
     def invoke(self, command: list[str], *extra: str) -> Any:
-        args = [*command, *self._common_args(), "--log-path", str(self.log_path),
-                "--quiet", *extra]
+        args = [*command, *self._common_args(), "--log-path", str(self.log_path), "--quiet", *extra]
         log.info("dbt %s", " ".join(command + list(extra)))
         result = self._runner().invoke(args)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise TransformError(
                 f"dbt {command[0]} could not run ({_first_line(result.exception)})",
-                where=str(self.project_dir), fix=f"see {self.log_path / 'dbt.log'}",
+                where=str(self.project_dir),
+                fix=f"see {self.log_path / 'dbt.log'}",
             )
         return result
 
@@ -137,8 +145,11 @@ class Dbt:
         if self._manifest is None:
             result = self.invoke(["parse"])
             if not result.success:
-                raise TransformError("the dbt project does not parse", where=str(self.project_dir),
-                                     fix=f"see {self.log_path / 'dbt.log'}")
+                raise TransformError(
+                    "the dbt project does not parse",
+                    where=str(self.project_dir),
+                    fix=f"see {self.log_path / 'dbt.log'}",
+                )
             self._manifest = result.result
 
     def run(self, command: list[str], *extra: str) -> TransformResult:
@@ -154,8 +165,7 @@ class Dbt:
         return self.run(["build"], *extra)
 
     def source_freshness(self) -> TransformResult:
-        return self.run(["source", "freshness"], "--output",
-                        str(self.target_path / "sources.json"))
+        return self.run(["source", "freshness"], "--output", str(self.target_path / "sources.json"))
 
     def release(self) -> None:
         """Close the database file dbt-duckdb may still hold in this process, so that it can
@@ -195,14 +205,16 @@ def _collect(command: str, result: Any) -> TransformResult:
         node = getattr(item, "node", None)
         unique_id = getattr(node, "unique_id", None) or getattr(item, "unique_id", "?")
         adapter_response = getattr(item, "adapter_response", None) or {}
-        nodes.append(NodeResult(
-            unique_id=unique_id,
-            resource_type=unique_id.split(".", 1)[0],
-            status=str(getattr(item.status, "value", item.status)).lower(),
-            seconds=float(getattr(item, "execution_time", 0.0) or 0.0),
-            rows_affected=adapter_response.get("rows_affected"),
-            message=getattr(item, "message", None),
-        ))
+        nodes.append(
+            NodeResult(
+                unique_id=unique_id,
+                resource_type=unique_id.split(".", 1)[0],
+                status=str(getattr(item.status, "value", item.status)).lower(),
+                seconds=float(getattr(item, "execution_time", 0.0) or 0.0),
+                rows_affected=adapter_response.get("rows_affected"),
+                message=getattr(item, "message", None),
+            )
+        )
     return TransformResult(command=command, nodes=nodes, success=bool(result.success))
 
 

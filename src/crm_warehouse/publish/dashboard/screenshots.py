@@ -3,8 +3,8 @@ Playwright through ``executable_path``; Playwright never downloads a browser her
 
 from __future__ import annotations
 
-import logging
 import hashlib
+import logging
 from pathlib import Path
 
 from crm_warehouse.publish.powerbi.layout import PAGES

@@ -56,8 +56,10 @@ def generate_all(
     say(f"publish: insights report -> {generated.insights[0]}")
     fact_rows = sum(generated.row_tables.values())
     if fact_rows > config.dashboard_max_rows:
-        note = (f"web dashboard and screenshots skipped: {fact_rows:,} row-grain fact rows exceed "
-                f"publish.powerbi.dashboard_max_rows = {config.dashboard_max_rows:,}")
+        note = (
+            f"web dashboard and screenshots skipped: {fact_rows:,} row-grain fact rows exceed "
+            f"publish.powerbi.dashboard_max_rows = {config.dashboard_max_rows:,}"
+        )
         generated.notes.append(note)
         say(f"publish: {note}")
         log.warning(note)
