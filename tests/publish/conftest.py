@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import REPO, Project
 
-SCHEMAS = REPO.parent / "shared" / "powerbi-schemas"
+SCHEMAS = REPO / "tools" / "powerbi-schemas"  # Microsoft's published schemas (MIT), vendored
 NODE_TOOLS = REPO / "tools" / "node"
 CHROMIUM = Path("/usr/bin/chromium")
 

@@ -65,7 +65,7 @@ def test_project_layout(powerbi):
 
 def test_every_json_file_validates_against_microsoft_schemas(powerbi):
     if not SCHEMAS.is_dir():
-        pytest.skip(f"Microsoft schemas not found at {SCHEMAS} (shared/ beside the repo)")
+        pytest.skip(f"Microsoft schemas not found at {SCHEMAS}")
     results = validate_json(powerbi, SCHEMAS)
     assert len(results) > 50  # pbip, .platform x2, pbir, pbism, report, pages, visuals...
     assert {path: errors for path, errors in results.items() if errors} == {}
