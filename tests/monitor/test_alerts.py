@@ -49,7 +49,7 @@ def test_failed_source_alerts_once_then_recovers_once(
     assert alert["location"] == "source helpdesk (ingest)"
     assert alert["run_id"] == first_run
     assert "feed folder" in alert["message"] and "does not exist" in alert["message"]
-    assert alert["hint"].startswith("create it, point sources.<name>.feed_dir")
+    assert alert["hint"].startswith("create it, point sources.helpdesk.feed_dir")
     assert alert["log_file"] == str(tmp_path / "data" / "logs" / "crm-warehouse.log")
     opened = ops(monitored, "select opened_at from ops.incidents")[0][0]
     assert alert["since"] == opened.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -281,3 +281,10 @@ def test_mock_serves_records_in_order_with_a_cursor(api):
     assert sorted(r["campaign_id"] for r in seen) == sorted(r["campaign_id"] for r in expected)
     assert [r["updated_at"] for r in seen] == sorted(r["updated_at"] for r in seen)
     time.sleep(0)
+
+
+def test_a_missing_marketing_mock_folder_fails_its_source_naming_it(project):
+    (load,) = ingest(project(), "t", only=["marketing"])
+    assert load.status == "failed"
+    assert "marketing mock folder" in load.error and "does not exist" in load.error
+    assert "source 'marketing'" in load.error and "crm-warehouse demo" in load.error

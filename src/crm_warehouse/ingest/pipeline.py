@@ -149,7 +149,7 @@ def _dlt_source(
     if isinstance(src, SqlDatabaseSource):
         yield _crm_source(settings, name, src, pipeline, sync, on_rows)
     elif isinstance(src, MarketingApiSource):
-        with _marketing_endpoint(settings, src) as (base_url, token):
+        with _marketing_endpoint(settings, name, src) as (base_url, token):
             yield marketing_api(name, base_url, token, src, sync=sync, on_rows=on_rows)
     else:
         assert isinstance(src, HelpdeskCsvSource)
@@ -205,7 +205,9 @@ def _crm_source(
 
 
 @contextmanager
-def _marketing_endpoint(settings: Settings, src: MarketingApiSource) -> Iterator[tuple[str, str]]:
+def _marketing_endpoint(
+    settings: Settings, name: str, src: MarketingApiSource
+) -> Iterator[tuple[str, str]]:
     """The API root and token; a ``mock://`` source gets the demo's mock server for the sync."""
     if not src.is_mock:
         assert src.token is not None
@@ -214,6 +216,13 @@ def _marketing_endpoint(settings: Settings, src: MarketingApiSource) -> Iterator
     from crm_warehouse.demo.marketing.server import serve_folder
 
     folder = settings.resolve(Path(src.base_url.removeprefix("mock://")))
+    if not folder.is_dir():
+        raise SourceError(
+            f"marketing mock folder {folder} does not exist",
+            where=f"source {name!r}",
+            fix=f"run `crm-warehouse demo` (it writes the mock's files), or point "
+            f"sources.{name}.base_url at the marketing API",
+        )
     with serve_folder(folder) as server:
         yield server.base_url, server.token
 

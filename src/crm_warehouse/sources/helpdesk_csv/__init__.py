@@ -57,12 +57,12 @@ def helpdesk_csv(
     )
 
 
-def list_feed_files(feed_dir: Path, pattern: str) -> list[Path]:
+def list_feed_files(feed_dir: Path, pattern: str, source: str = "helpdesk") -> list[Path]:
     if not feed_dir.is_dir():
         raise SourceError(
             f"feed folder {feed_dir} does not exist",
-            where="helpdesk feed",
-            fix="create it, point sources.<name>.feed_dir at the export "
+            where=f"source {source!r}",
+            fix=f"create it, point sources.{source}.feed_dir at the export "
             "folder, or run `crm-warehouse demo`",
         )
     return sorted(p for p in feed_dir.glob(pattern) if p.is_file())
@@ -83,12 +83,12 @@ def _feed_rows(
     loaded: dict[str, str] = state.setdefault("files", {})
     report = sync.table(raw_table)
     newest = state.get("newest_file_at")
-    for path in list_feed_files(feed_dir, pattern):
+    for path in list_feed_files(feed_dir, pattern, sync.source):
         relative = path.relative_to(feed_dir).as_posix()
         digest = file_digest(path)
         if loaded.get(relative) == digest:
             continue
-        table = read_ticket_file(path, where=f"helpdesk feed file {relative}")
+        table = read_ticket_file(path, where=f"source {sync.source!r} file {relative}")
         _track_columns(state, table, raw_table, sync)
         report.rows_extracted += table.num_rows
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).isoformat()
