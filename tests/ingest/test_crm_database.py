@@ -55,6 +55,13 @@ def test_first_sync_loads_every_row_with_metadata(settings):
     assert committed[0][0] == rows[0][3]
 
 
+def test_loaded_packages_keep_no_second_copy_of_the_data(settings):
+    assert crm_only(settings).rows["crm_customers"] == 2
+    dlt_folder = settings.data_path / "dlt" / "crm_warehouse_crm"
+    assert list(dlt_folder.rglob("load/loaded/*/schema.json"))  # the package is recorded
+    assert not list(dlt_folder.rglob("*.parquet"))  # its data files are gone once loaded
+
+
 def test_rerun_without_change_appends_nothing(settings):
     crm_only(settings)
     again = crm_only(settings)

@@ -74,6 +74,9 @@ def configure_dlt() -> None:
     # The parquet files between extract and load are read once, locally: compressing them
     # costs more time than it saves.
     os.environ.setdefault("DATA_WRITER__COMPRESSION", "none")
+    # Once loaded, a package's data files are a second copy of raw: dlt keeps them unless told
+    # otherwise (1.7 GB at 10M order lines, copied again by every write-audit-publish run).
+    os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
 
 
 def ingest(
