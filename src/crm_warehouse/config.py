@@ -178,6 +178,12 @@ class WarehouseConfig(_Strict):
     target: Literal["duckdb", "postgres", "bigquery"] = "duckdb"
     duckdb_path: Path = Path("data/warehouse.duckdb")
     threads: int = Field(default=4, ge=1)
+    memory_limit: str = Field(
+        default="80%",
+        pattern=r"^\d+(\.\d+)?\s*(%|[KMGT]i?B)$",
+        description="DuckDB's memory_limit for dbt builds: a share of RAM ('50%') or a size "
+        "('4GB'); beyond it DuckDB spills to disk. 80% is DuckDB's own default",
+    )
 
 
 class TransformConfig(_Strict):

@@ -105,3 +105,14 @@ def test_sources_are_fresh_after_a_load(built_warehouse: DbtWarehouse) -> None:
     statuses = {str(r.status) for r in result.result.results}
     assert statuses == {"pass"}
     assert len(result.result.results) == 5
+
+
+def test_the_configured_memory_limit_reaches_duckdb(built_warehouse: DbtWarehouse) -> None:
+    limited = DbtWarehouse(
+        built_warehouse.path,
+        built_warehouse.work_dir,
+        extra_env={"CRM_WAREHOUSE_DUCKDB_MEMORY_LIMIT": "1GB"},
+    )
+    result = limited.invoke("show", "--inline", "select current_setting('memory_limit') as m")
+    (shown,) = result.result.results
+    assert [tuple(row) for row in shown.agate_table.rows] == [("953.6 MiB",)]  # 1 GB in MiB

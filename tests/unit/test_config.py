@@ -45,6 +45,7 @@ def test_secret_url_is_masked_in_repr_and_dump(tmp_path, monkeypatch):
         ("CRM_WAREHOUSE_SOURCE_TIMEZONE", "Mars/Olympus", "unknown time zone"),
         ("CRM_WAREHOUSE_SOURCES__CRM__LOOKBACK_MINUTES", "-1", "lookback_minutes"),
         ("CRM_WAREHOUSE_SOURCES__CRM__URL", "not-a-url", "must be a URL"),
+        ("CRM_WAREHOUSE_WAREHOUSE__MEMORY_LIMIT", "lots", "warehouse.memory_limit"),
     ],
 )
 def test_invalid_values_raise_one_line_config_errors(tmp_path, monkeypatch, env, value, expected):

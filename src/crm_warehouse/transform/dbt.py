@@ -84,6 +84,7 @@ class Dbt:
         os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
         os.environ["CRM_WAREHOUSE_DUCKDB_PATH"] = str(self.settings.duckdb_path)
         os.environ["CRM_WAREHOUSE_THREADS"] = str(self.settings.warehouse.threads)
+        os.environ["CRM_WAREHOUSE_DUCKDB_MEMORY_LIMIT"] = self.settings.warehouse.memory_limit
         # An environment variable, not a --var: dbt re-parses the whole project when vars
         # change, but only the files that read an environment variable when it changes.
         os.environ["CRM_WAREHOUSE_RUN_ID"] = self._run_id or "manual"
