@@ -22,3 +22,38 @@
 {% macro pipeline_run_id() -%}
     '{{ env_var("CRM_WAREHOUSE_RUN_ID", "manual") }}'
 {%- endmacro %}
+
+{#
+    The two halves every quarantine model shares.
+    quarantine_rejected(base_relation, key): the rows a staging base model quarantined, keyed
+    by `key` as text.
+    quarantine_rows(source_table, from_cte): those rows (or any CTE of the same columns) in the
+    quarantine models' layout, stamped with the run that found them.
+#}
+{% macro quarantine_rejected(base_relation, key) %}
+    select
+        cast({{ key }} as {{ dbt.type_string() }}) as record_key,
+        quarantine_reason,
+        source_file_id,
+        load_id,
+        extracted_at,
+        raw_row
+
+    from {{ base_relation }}
+    where is_quarantined
+{% endmacro %}
+
+{% macro quarantine_rows(source_table, from_cte) %}
+    select
+        '{{ source_table }}' as source_table,
+        record_key,
+        quarantine_reason,
+        {{ pipeline_run_id() }} as run_id,
+        {{ dbt.current_timestamp() }} as quarantined_at,
+        source_file_id,
+        load_id,
+        extracted_at,
+        raw_row
+
+    from {{ from_cte }}
+{% endmacro %}

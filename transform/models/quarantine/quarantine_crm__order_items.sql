@@ -1,18 +1,7 @@
 with
 
 rejected as (
-
-    select
-        cast(order_item_id as {{ dbt.type_string() }}) as record_key,
-        quarantine_reason,
-        source_file_id,
-        load_id,
-        extracted_at,
-        raw_row
-
-    from {{ ref('base_crm__order_items') }}
-    where is_quarantined
-
+    {{ quarantine_rejected(ref('base_crm__order_items'), 'order_item_id') }}
 ),
 
 latest_lines as (
@@ -64,20 +53,7 @@ quarantined as (
 ),
 
 final as (
-
-    select
-        'crm_order_items' as source_table,
-        record_key,
-        quarantine_reason,
-        {{ pipeline_run_id() }} as run_id,
-        {{ dbt.current_timestamp() }} as quarantined_at,
-        source_file_id,
-        load_id,
-        extracted_at,
-        raw_row
-
-    from quarantined
-
+    {{ quarantine_rows('crm_order_items', 'quarantined') }}
 )
 
 select * from final

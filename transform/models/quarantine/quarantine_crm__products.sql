@@ -1,35 +1,11 @@
 with
 
 rejected as (
-
-    select
-        cast(product_id as {{ dbt.type_string() }}) as record_key,
-        quarantine_reason,
-        source_file_id,
-        load_id,
-        extracted_at,
-        raw_row
-
-    from {{ ref('base_crm__products') }}
-    where is_quarantined
-
+    {{ quarantine_rejected(ref('base_crm__products'), 'product_id') }}
 ),
 
 final as (
-
-    select
-        'crm_products' as source_table,
-        record_key,
-        quarantine_reason,
-        {{ pipeline_run_id() }} as run_id,
-        {{ dbt.current_timestamp() }} as quarantined_at,
-        source_file_id,
-        load_id,
-        extracted_at,
-        raw_row
-
-    from rejected
-
+    {{ quarantine_rows('crm_products', 'rejected') }}
 )
 
 select * from final
