@@ -21,6 +21,7 @@ from pathlib import Path
 from crm_warehouse.config import Settings
 from crm_warehouse.errors import PipelineError, SourceError, TransformError
 from crm_warehouse.ingest import SourceLoad, ingest
+from crm_warehouse.ingest.pipeline import pipeline_name
 from crm_warehouse.monitor import RunRecorder
 from crm_warehouse.monitor.runs import StepRecord, stage
 from crm_warehouse.publish import ExportedTable
@@ -309,7 +310,7 @@ def run_all(
             for load in failed:
                 wap.revert_source(
                     env,
-                    _dlt_pipeline_name(load.source),
+                    pipeline_name(load.source),
                     load.started_at,
                     load.started_at + dt.timedelta(seconds=load.seconds),
                 )
@@ -326,12 +327,6 @@ def run_all(
     if source_error is not None:
         raise SourcesFailedError(source_error, outcome)
     return outcome
-
-
-def _dlt_pipeline_name(source: str) -> str:
-    """The dlt pipeline of a source, as ``ingest/pipeline.py`` names it (its folder in the dlt
-    state, its ``pipeline_name`` in ``raw._dlt_pipeline_state``)."""
-    return f"crm_warehouse_{source}"
 
 
 def finish(recorder: RunRecorder, error: PipelineError | None) -> None:

@@ -111,7 +111,7 @@ def _load_source(
 
     try:
         pipeline = dlt.pipeline(
-            pipeline_name=f"crm_warehouse_{name}",
+            pipeline_name=pipeline_name(name),
             destination=dlt_destination(settings),
             dataset_name=RAW_SCHEMA,
             pipelines_dir=str(settings.data_path / "dlt"),
@@ -138,6 +138,12 @@ def _load_source(
         log.warning("source %s: %s", name, warning)
     _record(settings, result, sync)
     return result
+
+
+def pipeline_name(source: str) -> str:
+    """The dlt pipeline of a source: its folder in the dlt state and its ``pipeline_name`` in
+    ``raw._dlt_pipeline_state``."""
+    return f"crm_warehouse_{source}"
 
 
 @contextmanager
