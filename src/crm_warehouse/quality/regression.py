@@ -42,25 +42,14 @@ def regression_results(
         if grew and not family.period:
             tolerance = gate.growth_tolerance + _growth(before, current, family.volume)
         if key not in current:
-            breaches.append(
-                judged(
-                    KIND,
-                    _subject(key),
-                    breached=True,
-                    severity=gate.severity,
-                    detail=f"missing (was {_show(old)})",
-                )
-            )
+            detail = f"missing (was {_show(old)})"
         elif _moved(old, current[key], tolerance):
-            breaches.append(
-                judged(
-                    KIND,
-                    _subject(key),
-                    breached=True,
-                    severity=gate.severity,
-                    detail=f"{_show(old)} -> {_show(current[key])} (tolerance {tolerance:.2%})",
-                )
-            )
+            detail = f"{_show(old)} -> {_show(current[key])} (tolerance {tolerance:.2%})"
+        else:
+            continue
+        breaches.append(
+            judged(KIND, _subject(key), breached=True, severity=gate.severity, detail=detail)
+        )
     if breaches:
         return breaches
     return [
