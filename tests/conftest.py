@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from crm_warehouse.config import Settings, load_settings
+from crm_warehouse.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -12,12 +12,12 @@ from rich.console import Console
 from rich.table import Table
 
 from crm_warehouse import logs
-from crm_warehouse.config import Settings, load_settings
 from crm_warehouse.errors import ConfigError, PipelineError
 from crm_warehouse.monitor import RunRecorder
 from crm_warehouse.monitor.runs import describe
 from crm_warehouse.monitor.store import FAILED_STATUSES
 from crm_warehouse.runner import Progress, RunOutcome, finish
+from crm_warehouse.settings import Settings, load_settings
 
 app = typer.Typer(
     help="CRM warehouse: ingest CRM and helpdesk data, build and test it with dbt, publish "

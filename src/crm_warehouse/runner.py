@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crm_warehouse.config import Settings
 from crm_warehouse.errors import PipelineError, SourceError, TransformError
 from crm_warehouse.ingest import SourceLoad, ingest
 from crm_warehouse.ingest.pipeline import pipeline_name
@@ -32,6 +31,7 @@ from crm_warehouse.publish.powerbi.run import generate_all
 from crm_warehouse.quality import history, wap
 from crm_warehouse.quality.audit import audit
 from crm_warehouse.quality.gates import Audit, Override
+from crm_warehouse.settings import Settings
 from crm_warehouse.transform import Dbt, NodeResult, TransformResult, dev
 from crm_warehouse.warehouse import connect, require_duckdb
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import duckdb
 
-from crm_warehouse.config import Settings
 from crm_warehouse.errors import ConfigError
+from crm_warehouse.settings import Settings
 
 RAW_SCHEMA = "raw"
 METRICS_SCHEMA = "analytics"

@@ -12,7 +12,7 @@ import pytest
 from crm_warehouse.demo import advance, clock
 from crm_warehouse.demo.advance import _schedule
 from crm_warehouse.errors import PipelineError
-from crm_warehouse.quality.settings import DistributionGate
+from crm_warehouse.settings.quality import DistributionGate
 from tests.demo.conftest import Sources, feed_files, hours, latest_tickets
 
 DAY1, DAY2 = "2022-02-01", "2022-02-02"

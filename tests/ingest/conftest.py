@@ -8,9 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from crm_warehouse.config import Settings, load_settings
 from crm_warehouse.demo import generate
 from crm_warehouse.ingest import SourceLoad, ingest
+from crm_warehouse.settings import Settings, load_settings
 from tests.pg import database
 
 

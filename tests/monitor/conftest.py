@@ -22,7 +22,7 @@ from tests.conftest import ticket_csv
 from typer.testing import CliRunner
 
 from crm_warehouse.cli import app
-from crm_warehouse.config import Settings
+from crm_warehouse.settings import Settings
 
 SLACK_PATH = "/slack/services/T0001/B0001/slackToken123secret"
 TEAMS_PATH = (

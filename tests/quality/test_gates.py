@@ -10,8 +10,8 @@ import pytest
 from crm_warehouse.errors import ConfigError, QualityGateError
 from crm_warehouse.quality.freshness import freshness_results
 from crm_warehouse.quality.gates import Audit, GateResult, Override, judged
-from crm_warehouse.quality.settings import QualityConfig, VolumeGate
 from crm_warehouse.quality.volume import count_rows, volume_results
+from crm_warehouse.settings.quality import QualityConfig, VolumeGate
 
 
 def test_severity_decides_between_warn_and_fail():

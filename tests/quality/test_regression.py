@@ -7,7 +7,7 @@ import pytest
 from crm_warehouse.quality.gates import Override
 from crm_warehouse.quality.history import Snapshot, dimensions_json
 from crm_warehouse.quality.regression import regression_results
-from crm_warehouse.quality.settings import RegressionGate
+from crm_warehouse.settings.quality import RegressionGate
 
 GATE = RegressionGate()
 REVENUE = "mtr_revenue_by_month.revenue_gbp"

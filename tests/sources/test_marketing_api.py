@@ -13,10 +13,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from crm_warehouse.config import Settings, load_settings
 from crm_warehouse.demo.marketing.data import Customer, marketing_records
 from crm_warehouse.demo.marketing.server import KEYS, MockMarketingApi
 from crm_warehouse.ingest import SourceLoad, ingest
+from crm_warehouse.settings import Settings, load_settings
 from tests.conftest import write_config
 
 TOKEN = "mock-token-1"

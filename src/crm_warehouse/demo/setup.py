@@ -9,13 +9,13 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from crm_warehouse.config import (
+from crm_warehouse.errors import ConfigError
+from crm_warehouse.settings import (
     HelpdeskCsvSource,
     MarketingApiSource,
     Settings,
     SqlDatabaseSource,
 )
-from crm_warehouse.errors import ConfigError
 
 DemoProgress = Callable[[str, int, int], None]
 

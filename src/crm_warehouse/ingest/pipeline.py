@@ -22,15 +22,15 @@ import dlt
 import pyarrow as pa
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from crm_warehouse.config import (
+from crm_warehouse.errors import PipelineError, SourceError
+from crm_warehouse.ingest import sync_log
+from crm_warehouse.settings import (
     HelpdeskCsvSource,
     MarketingApiSource,
     Settings,
     SourceConfig,
     SqlDatabaseSource,
 )
-from crm_warehouse.errors import PipelineError, SourceError
-from crm_warehouse.ingest import sync_log
 from crm_warehouse.sources.crm_database import crm_database
 from crm_warehouse.sources.crm_database.deletes import DeletePlan
 from crm_warehouse.sources.crm_database.extract import Database, database_url

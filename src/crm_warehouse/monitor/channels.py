@@ -16,7 +16,7 @@ from typing import Any
 
 from crm_warehouse.monitor.alerts import PRODUCT, Alert, digest_headline
 from crm_warehouse.monitor.redact import redact
-from crm_warehouse.monitor.settings import (
+from crm_warehouse.settings.monitor import (
     ChannelConfig,
     EmailChannel,
     SlackChannel,

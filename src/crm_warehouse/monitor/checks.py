@@ -15,9 +15,9 @@ from typing import Any
 
 import duckdb
 
-from crm_warehouse.config import Settings
 from crm_warehouse.monitor.snapshots import source_of
 from crm_warehouse.monitor.store import FAILED_STATUSES, rows
+from crm_warehouse.settings import Settings
 from crm_warehouse.warehouse import OPS_SCHEMA as OPS
 
 SOURCE_FAILED = "source_failed"

@@ -17,13 +17,13 @@ from typing import TypeVar
 
 import duckdb
 
-from crm_warehouse.config import Settings
 from crm_warehouse.monitor import checks, delivery, incidents, page, prometheus, store
 from crm_warehouse.monitor.alerts import Alert
 from crm_warehouse.monitor.delivery import Attempt
 from crm_warehouse.monitor.incidents import OPENED, Event
 from crm_warehouse.monitor.snapshots import snapshot_tables
 from crm_warehouse.monitor.status import report
+from crm_warehouse.settings import Settings
 from crm_warehouse.warehouse import connect
 
 log = logging.getLogger(__name__)

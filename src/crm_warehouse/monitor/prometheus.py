@@ -12,8 +12,8 @@ from typing import Any
 
 import duckdb
 
-from crm_warehouse.config import Settings
 from crm_warehouse.monitor.store import FAILED_STATUSES, rows
+from crm_warehouse.settings import Settings
 from crm_warehouse.warehouse import OPS_SCHEMA as OPS
 
 PREFIX = "crm_warehouse"

@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import duckdb
 
-from crm_warehouse.config import Settings
 from crm_warehouse.errors import PipelineError
 from crm_warehouse.monitor import redact
 from crm_warehouse.monitor.dbt_artifacts import (
@@ -36,6 +35,7 @@ from crm_warehouse.monitor.dbt_artifacts import (
     read_run_results,
 )
 from crm_warehouse.monitor.store import rows
+from crm_warehouse.settings import Settings
 from crm_warehouse.warehouse import OPS_SCHEMA as OPS
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from dataclasses import astuple, dataclass
 
 import duckdb
 
-from crm_warehouse.config import Settings, SqlDatabaseSource
+from crm_warehouse.settings import Settings, SqlDatabaseSource
 from crm_warehouse.sources.metadata import SYNCED_AT
 from crm_warehouse.warehouse import OPS_SCHEMA as OPS
 from crm_warehouse.warehouse import RAW_SCHEMA

@@ -8,11 +8,11 @@ from typing import Any
 
 import duckdb
 
-from crm_warehouse.config import Settings
 from crm_warehouse.errors import ConfigError
 from crm_warehouse.monitor import store
 from crm_warehouse.monitor.snapshots import measure_tables
 from crm_warehouse.monitor.store import FAILED_STATUSES, rows
+from crm_warehouse.settings import Settings
 from crm_warehouse.warehouse import OPS_SCHEMA as OPS
 from crm_warehouse.warehouse import connect
 

@@ -1,6 +1,3 @@
 """Quality: the gates a run must pass before it publishes (write-audit-publish), the metric
 history they compare against, and the quarantine of rows that fail hard validation.
-
-Kept import-free: ``crm_warehouse.config`` imports ``quality.settings``, and the modules here
-import the config.
 """

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import duckdb
 
-from crm_warehouse.config import Settings
 from crm_warehouse.quality import history
 from crm_warehouse.quality.dbt_gates import dbt_gate_results
 from crm_warehouse.quality.freshness import freshness_results
@@ -18,6 +17,7 @@ from crm_warehouse.quality.gates import Audit, Override
 from crm_warehouse.quality.quarantine import quarantine_counts
 from crm_warehouse.quality.regression import regression_results
 from crm_warehouse.quality.volume import count_rows, volume_results
+from crm_warehouse.settings import Settings
 
 
 def audit(

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from crm_warehouse.quality.gates import GateResult, judged
-from crm_warehouse.quality.settings import QualityConfig
+from crm_warehouse.settings.quality import QualityConfig
 
 GATE_TAG = "quality_gate"
 _RAN = {"pass", "warn", "fail"}

@@ -6,8 +6,8 @@ import datetime as dt
 
 import duckdb
 
-from crm_warehouse.config import Settings
 from crm_warehouse.quality.gates import GateResult, judged
+from crm_warehouse.settings import Settings
 from crm_warehouse.sources.metadata import SYNCED_AT
 from crm_warehouse.warehouse import RAW_SCHEMA
 

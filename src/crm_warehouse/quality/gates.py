@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from crm_warehouse.errors import ConfigError, QualityGateError
-from crm_warehouse.quality.settings import GATE_KINDS, Severity
+from crm_warehouse.settings.quality import GATE_KINDS, Severity
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 OVERRIDDEN, APPROVED = "overridden", "approved"

@@ -16,7 +16,7 @@ import json
 
 from crm_warehouse.quality.gates import PASS, GateResult, judged
 from crm_warehouse.quality.history import FAMILY_OF, Key, MetricFamily, Snapshot
-from crm_warehouse.quality.settings import RegressionGate
+from crm_warehouse.settings.quality import RegressionGate
 
 KIND = "regression"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from crm_warehouse.config import Settings
+from crm_warehouse.settings import Settings
 from crm_warehouse.warehouse import OPS_SCHEMA as OPS
 from crm_warehouse.warehouse import connect, table_exists
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from crm_warehouse.quality.gates import PASS, GateResult, judged
-from crm_warehouse.quality.settings import VolumeGate
+from crm_warehouse.settings.quality import VolumeGate
 from crm_warehouse.warehouse import RAW_SCHEMA
 
 KIND = "volume"

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import duckdb
 
-from crm_warehouse.config import Settings
 from crm_warehouse.errors import PipelineError
+from crm_warehouse.settings import Settings
 from crm_warehouse.transform.dev import prod_manifest_path
 from crm_warehouse.warehouse import RAW_SCHEMA
 

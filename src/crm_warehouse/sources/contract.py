@@ -26,9 +26,9 @@ import pyarrow.compute as pc
 from dlt.common.libs.pyarrow import get_column_type_from_py_arrow
 
 from crm_warehouse.errors import SourceError
+from crm_warehouse.settings.base import SchemaContract
 from crm_warehouse.sources.metadata import is_metadata
 
-Mode = Literal["evolve", "quarantine", "freeze"]
 ChangeKind = Literal["added", "removed", "renamed", "type_changed"]
 VARIANT_SUFFIX = "__v_text"
 QUARANTINE_TABLE = "quarantine"  # raw.<source>_quarantine
@@ -111,7 +111,7 @@ def compare_columns(
     return changes
 
 
-def enforce(mode: Mode, changes: Iterable[ColumnChange], *, where: str) -> None:
+def enforce(mode: SchemaContract, changes: Iterable[ColumnChange], *, where: str) -> None:
     """Under ``freeze``, any change fails the source with one line naming it."""
     changes = list(changes)
     if mode != "freeze" or not changes:
@@ -130,7 +130,7 @@ def enforce(mode: Mode, changes: Iterable[ColumnChange], *, where: str) -> None:
 
 
 def conform(
-    batch: pa.Table, table: str, established: dict[str, str], mode: Mode, *, where: str
+    batch: pa.Table, table: str, established: dict[str, str], mode: SchemaContract, *, where: str
 ) -> Conformed:
     """Make ``batch`` match the established raw types of its table (name -> ``type_name``).
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crm_warehouse.config import Settings
 from crm_warehouse.errors import ConfigError, TransformError
+from crm_warehouse.settings import Settings
 
 log = logging.getLogger(__name__)
 

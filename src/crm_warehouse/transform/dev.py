@@ -16,8 +16,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from crm_warehouse.config import Settings
 from crm_warehouse.errors import ConfigError
+from crm_warehouse.settings import Settings
 from crm_warehouse.warehouse import require_duckdb
 
 TARGET = "dev"

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import duckdb
 
-from crm_warehouse.config import Settings
 from crm_warehouse.publish.dashboard import write_dashboard
 from crm_warehouse.publish.dashboard.screenshots import take_screenshots
 from crm_warehouse.publish.insights import write_insights
 from crm_warehouse.publish.powerbi import mcode, star
 from crm_warehouse.publish.powerbi.project import data_facts, project_files, write_project
 from crm_warehouse.publish.powerbi.spec import load_metric_spec
+from crm_warehouse.settings import Settings
 
 log = logging.getLogger(__name__)
 

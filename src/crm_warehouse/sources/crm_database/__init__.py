@@ -22,10 +22,10 @@ import pyarrow.compute as pc
 from dlt.sources import DltResource
 
 from crm_warehouse.errors import SourceError
+from crm_warehouse.settings.base import SchemaContract
 from crm_warehouse.sources.contract import (
     QUARANTINE_TABLE,
     ColumnChange,
-    Mode,
     arrow_type_of,
     compare_columns,
     conform,
@@ -65,7 +65,7 @@ def crm_database(
     lookback: dt.timedelta = dt.timedelta(hours=2),
     batch_size: int = 500_000,
     timezone: str = "Europe/London",
-    schema_contract: Mode = "quarantine",
+    schema_contract: SchemaContract = "quarantine",
     deletes: DeletePlan | None = None,
     sync: SyncReport | None = None,
     on_rows: RowCounter | None = None,
@@ -148,7 +148,7 @@ class _TableReader:
         lookback: dt.timedelta,
         batch_size: int,
         zone: ZoneInfo,
-        mode: Mode,
+        mode: SchemaContract,
         deletes: DeletePlan,
         sync: SyncReport,
         on_rows: RowCounter | None,

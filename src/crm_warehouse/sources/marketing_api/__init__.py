@@ -28,8 +28,8 @@ from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
 
-from crm_warehouse.config import MarketingApiSource
 from crm_warehouse.errors import SourceError
+from crm_warehouse.settings import MarketingApiSource
 from crm_warehouse.sources.contract import (
     QUARANTINE_TABLE,
     ColumnChange,

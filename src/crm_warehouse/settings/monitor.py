@@ -1,7 +1,6 @@
 """The ``[monitor]`` configuration section: retention, outputs, volume checks, alert channels.
 
-Kept beside the monitor (and free of other project imports) so that ``config.Settings`` can hold
-it without an import cycle. Webhook URLs carry their secret in the URL itself, so every URL and
+Webhook URLs carry their secret in the URL itself, so every URL and
 password is a ``SecretStr``: set them in ``.secrets.toml`` or the environment, e.g.
 ``CRM_WAREHOUSE_MONITOR__ALERTS__CHANNELS__OPS_SLACK__URL``.
 """
@@ -11,14 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
+
+from crm_warehouse.settings.base import Strict
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class _Webhook(_Strict):
+class _Webhook(Strict):
     url: SecretStr
     timeout_seconds: float = Field(default=10.0, gt=0)
 
@@ -50,7 +47,7 @@ class WebhookChannel(_Webhook):
     headers: dict[str, SecretStr] = Field(default_factory=dict)
 
 
-class EmailChannel(_Strict):
+class EmailChannel(Strict):
     """Email over SMTP, optionally upgraded with STARTTLS (or implicit TLS with ``ssl``)."""
 
     kind: Literal["email"]
@@ -71,7 +68,7 @@ ChannelConfig = Annotated[
 ]
 
 
-class VolumeCheck(_Strict):
+class VolumeCheck(Strict):
     """Rows loaded per raw table today (UTC) against the median of the previous days."""
 
     history_days: int = Field(default=14, ge=1)
@@ -81,14 +78,14 @@ class VolumeCheck(_Strict):
     spike_ratio: float = Field(default=5.0, ge=1)
 
 
-class AlertSettings(_Strict):
+class AlertSettings(Strict):
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
     digest: bool = Field(default=False, description="one message per run and channel")
     freshness_level: Literal["error", "warn"] = "error"
     max_attempts: int = Field(default=3, ge=1, description="deliveries tried per message")
 
 
-class MonitorConfig(_Strict):
+class MonitorConfig(Strict):
     retention_days: int = Field(default=90, ge=1)
     metrics_file: Path | None = None  # default: <data_dir>/metrics/crm_warehouse.prom
     ops_page: Path = Path("site/ops/index.html")

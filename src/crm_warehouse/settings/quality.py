@@ -1,31 +1,28 @@
 """The ``[quality]`` configuration section: one entry per gate kind, each with its severity.
 
-``error`` blocks publish; ``warn`` is recorded and the run publishes anyway. Kept free of other
-project imports so that ``config.Settings`` can hold it without an import cycle.
+``error`` blocks publish; ``warn`` is recorded and the run publishes anyway.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from crm_warehouse.settings.base import Strict
 
 Severity = Literal["warn", "error"]
 
 GATE_KINDS = ("business_rule", "null_ratio", "distribution", "volume", "regression", "freshness")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class BusinessRuleGate(_Strict):
+class BusinessRuleGate(Strict):
     """The dbt tests tagged ``business_rule`` (they run at dbt severity ``warn``)."""
 
     severity: Severity = "error"
 
 
-class NullRatioGate(_Strict):
+class NullRatioGate(Strict):
     """Largest share of nulls allowed per ``<model>.<column>`` (checked by a dbt test)."""
 
     severity: Severity = "error"
@@ -52,7 +49,7 @@ class NullRatioGate(_Strict):
         return value
 
 
-class Band(_Strict):
+class Band(Strict):
     """Accepted range of a percentile: ``[min, max]``."""
 
     p75: tuple[float, float] | None = None
@@ -70,7 +67,7 @@ class Band(_Strict):
 MEASURES = ("first_response_hours", "resolution_hours", "order_value_gbp")
 
 
-class DistributionGate(_Strict):
+class DistributionGate(Strict):
     """P75/P95 bands of closed tickets' first response and resolution hours and of revenue
     orders' value (checked by a dbt test)."""
 
@@ -92,7 +89,7 @@ class DistributionGate(_Strict):
         return value
 
 
-class VolumeGate(_Strict):
+class VolumeGate(Strict):
     """Rows per raw table and per fact against the previous published run."""
 
     max_drop: float = Field(default=0.30, gt=0, le=1, description="fraction lost")
@@ -102,7 +99,7 @@ class VolumeGate(_Strict):
     min_rows: int = Field(default=100, ge=0, description="ignore smaller baselines")
 
 
-class RegressionGate(_Strict):
+class RegressionGate(Strict):
     """Key metrics against the previous published snapshot (``audit.metric_history``)."""
 
     severity: Severity = "error"
@@ -118,7 +115,7 @@ class RegressionGate(_Strict):
     )
 
 
-class FreshnessSla(_Strict):
+class FreshnessSla(Strict):
     warn_after_hours: float = Field(default=48, gt=0)
     error_after_hours: float = Field(default=336, gt=0)
 
@@ -129,7 +126,7 @@ class FreshnessSla(_Strict):
         return self
 
 
-class FreshnessGate(_Strict):
+class FreshnessGate(Strict):
     """Age of each source's newest loaded row (``_ab_synced_at``)."""
 
     default: FreshnessSla = FreshnessSla()
@@ -139,7 +136,7 @@ class FreshnessGate(_Strict):
         return self.sources.get(source, self.default)
 
 
-class QualityConfig(_Strict):
+class QualityConfig(Strict):
     business_rule: BusinessRuleGate = BusinessRuleGate()
     null_ratio: NullRatioGate = NullRatioGate()
     distribution: DistributionGate = DistributionGate()

@@ -11,11 +11,8 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     SecretStr,
     ValidationError,
@@ -30,8 +27,9 @@ from pydantic_settings import (
 )
 
 from crm_warehouse.errors import ConfigError
-from crm_warehouse.monitor.settings import MonitorConfig
-from crm_warehouse.quality.settings import QualityConfig
+from crm_warehouse.settings.base import SchemaContract, Strict, check_timezone
+from crm_warehouse.settings.monitor import MonitorConfig
+from crm_warehouse.settings.quality import QualityConfig
 
 CONFIG_FILE_NAME = "crm-warehouse.toml"
 SECRETS_FILE_NAME = ".secrets.toml"
@@ -46,23 +44,7 @@ CRM_PRIMARY_KEYS = {
 }
 
 
-def _check_timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'UTC')") from exc
-    return value
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-SchemaContract = Literal["evolve", "quarantine", "freeze"]
-"""What a source does when its data stops matching raw (docs/sources.md, "Schema drift")."""
-
-
-class ReplicationConfig(_Strict):
+class ReplicationConfig(Strict):
     """Logical replication (pgoutput) used to capture hard deletes on PostgreSQL."""
 
     slot_name: str | None = Field(default=None, description="default crm_warehouse_<source>")
@@ -70,7 +52,7 @@ class ReplicationConfig(_Strict):
     max_lag_mb: int = Field(default=1024, ge=1, description="report a slot further behind")
 
 
-class SqlDatabaseSource(_Strict):
+class SqlDatabaseSource(Strict):
     """A relational CRM database read table by table on an ``updated_at`` cursor."""
 
     kind: Literal["sqlite", "postgres"]
@@ -90,7 +72,7 @@ class SqlDatabaseSource(_Strict):
     replication: ReplicationConfig = ReplicationConfig()
     schema_contract: SchemaContract = "quarantine"
 
-    _tz = field_validator("timezone")(_check_timezone)
+    _tz = field_validator("timezone")(check_timezone)
 
     @field_validator("url")
     @classmethod
@@ -103,7 +85,7 @@ class SqlDatabaseSource(_Strict):
         return self.url.get_secret_value().split("://", 1)[0].split("+", 1)[0]
 
 
-class HelpdeskCsvSource(_Strict):
+class HelpdeskCsvSource(Strict):
     """A folder into which the helpdesk drops ticket exports (CSV), one or more files a day."""
 
     kind: Literal["helpdesk_csv"]
@@ -112,7 +94,7 @@ class HelpdeskCsvSource(_Strict):
     timezone: str = "Europe/London"
     schema_contract: SchemaContract = "quarantine"
 
-    _tz = field_validator("timezone")(_check_timezone)
+    _tz = field_validator("timezone")(check_timezone)
 
 
 MOCK_SCHEME = "mock://"
@@ -124,7 +106,7 @@ MARKETING_ENDPOINTS = {
 }
 
 
-class MarketingApiSource(_Strict):
+class MarketingApiSource(Strict):
     """A marketing tool's REST API: campaigns, daily ad spend, leads (see docs/sources.md).
 
     ``base_url`` is the API root, or ``mock://<folder>`` to serve the demo's files from a local
@@ -149,7 +131,7 @@ class MarketingApiSource(_Strict):
     timezone: str = "UTC"
     schema_contract: SchemaContract = "quarantine"
 
-    _tz = field_validator("timezone")(_check_timezone)
+    _tz = field_validator("timezone")(check_timezone)
 
     @field_validator("base_url")
     @classmethod
@@ -174,7 +156,7 @@ SourceConfig = Annotated[
 ]
 
 
-class WarehouseConfig(_Strict):
+class WarehouseConfig(Strict):
     target: Literal["duckdb", "postgres", "bigquery"] = "duckdb"
     duckdb_path: Path = Path("data/warehouse.duckdb")
     threads: int = Field(default=4, ge=1)
@@ -186,13 +168,13 @@ class WarehouseConfig(_Strict):
     )
 
 
-class TransformConfig(_Strict):
+class TransformConfig(Strict):
     project_dir: Path = Path("transform")
     fail_on_freshness: bool = True
     unit_tests: bool = Field(default=False, description="also run dbt unit tests in `run`")
 
 
-class PowerBIConfig(_Strict):
+class PowerBIConfig(Strict):
     """``[publish.powerbi]``: the Power BI project, web dashboard, screenshots, insights."""
 
     enabled: bool = True
@@ -210,14 +192,14 @@ class PowerBIConfig(_Strict):
     chromium: Path = Path("/usr/bin/chromium")
 
 
-class PublishConfig(_Strict):
+class PublishConfig(Strict):
     export_dir: Path = Path("powerbi")
     docs_dir: Path = Path("site/dbt-docs")
     generate_docs: bool = True
     powerbi: PowerBIConfig = PowerBIConfig()
 
 
-class DemoConfig(_Strict):
+class DemoConfig(Strict):
     seed: int = 42
     scale: float = Field(default=1.0, gt=0)
 
@@ -244,7 +226,7 @@ class Settings(BaseSettings):
     # Set by load_settings, not read from any file.
     config_path: Path | None = Field(default=None, exclude=True)
 
-    _tz = field_validator("source_timezone")(_check_timezone)
+    _tz = field_validator("source_timezone")(check_timezone)
 
     @field_validator("sources")
     @classmethod

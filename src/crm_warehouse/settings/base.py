@@ -1,0 +1,27 @@
+"""What every configuration section shares: strict models (an unknown key is an error), time
+zone validation and the schema-contract modes."""
+
+from __future__ import annotations
+
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Strict(BaseModel):
+    """A configuration section: an unknown key is a typo, so it is an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+SchemaContract = Literal["evolve", "quarantine", "freeze"]
+"""What a source does when its data stops matching raw (docs/sources.md, "Schema drift")."""
+
+
+def check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'UTC')") from exc
+    return value
