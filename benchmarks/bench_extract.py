@@ -133,8 +133,8 @@ def dlt_sql_table(url: str, backend: str, work: Path) -> int:
 
 
 def pipeline_ingest(url: str, backend: str, work: Path, table: str = "order_items") -> int:
+    from crm_warehouse.cli import load_config as load_settings
     from crm_warehouse.ingest import ingest
-    from crm_warehouse.settings import load_settings
 
     kind = "postgres" if url.startswith("postgresql") else "sqlite"
     os.environ |= {

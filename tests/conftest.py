@@ -10,11 +10,14 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
-from crm_warehouse.settings import Settings, load_settings
+from crm_warehouse.cli import load_config as load_settings
+from crm_warehouse.ingest import SourceLoad
+from crm_warehouse.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,6 +43,22 @@ TICKET_HEADER = (
     "Ticket Priority,Ticket Channel,First Response Time,Time to Resolution,"
     "Customer Satisfaction Rating,Created At"
 )
+
+
+def ingest_recorded(settings: Settings, run_id: str, **options: Any) -> list[SourceLoad]:
+    """``ingest``, then what a run does with its result: the columns the sources send into
+    the loaded warehouse (the runner) and the syncs with their schema changes (the run
+    recorder), so ``ops`` holds what the sources saw."""
+    from crm_warehouse.ingest import ingest
+    from crm_warehouse.monitor.store import migrate
+    from crm_warehouse.monitor.syncs import record_source_columns, record_syncs
+
+    loads = ingest(settings, run_id, **options)
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        migrate(con)
+        record_source_columns(con, loads)
+        record_syncs(con, run_id, loads)
+    return loads
 
 
 def write_config(folder: Path, extra: str = "") -> Path:

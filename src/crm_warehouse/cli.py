@@ -1,11 +1,17 @@
-"""The ``crm-warehouse`` command line. Library code never prints; this module renders."""
+"""The ``crm-warehouse`` command line. Library code never prints; this module renders.
+
+It is also the composition root: it hands the source plug-ins' configuration models to the
+settings (``load_config``) and the demo's services to ingestion (``_services``); no other
+module outside ``demo/`` imports the demo. Stage packages are imported inside the commands, so
+``--help`` imports neither dlt nor dbt.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,8 +22,10 @@ from crm_warehouse.errors import ConfigError, PipelineError
 from crm_warehouse.monitor import RunRecorder
 from crm_warehouse.monitor.runs import describe
 from crm_warehouse.monitor.store import FAILED_STATUSES
-from crm_warehouse.runner import Progress, RunOutcome, finish
 from crm_warehouse.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from crm_warehouse.runner import Progress, RunOutcome
 
 app = typer.Typer(
     help="CRM warehouse: ingest CRM and helpdesk data, build and test it with dbt, publish "
@@ -59,11 +67,26 @@ def _fail(error: PipelineError) -> typer.Exit:
     return typer.Exit(error.exit_code)
 
 
+def load_config(config: Path | None = None) -> Settings:
+    """The configuration, its sources validated by the registered source plug-ins."""
+    from crm_warehouse.ingest.registry import source_kinds
+
+    return load_settings(config, source_kinds=source_kinds())
+
+
 def _settings() -> Settings:
     try:
-        return load_settings(_State.config)
+        return load_config(_State.config)
     except PipelineError as error:
         raise _fail(error) from None
+
+
+def _services(settings: Settings) -> dict[str, Any]:
+    """What the configuration's sources need while they sync: the demo's mock API when the
+    config has ``[demo.marketing_mock]``."""
+    from crm_warehouse.demo.services import source_services
+
+    return source_services(settings)
 
 
 def _recorded(settings: Settings, command: str, body: Callable[[RunRecorder], T]) -> T:
@@ -75,6 +98,8 @@ def _recorded(settings: Settings, command: str, body: Callable[[RunRecorder], T]
     )
     recorder.log_file = log_file
     console.print(f"[dim]run {recorder.run_id} - log: {log_file}[/]")
+    from crm_warehouse.runner import finish
+
     try:
         result = body(recorder)
     except PipelineError as error:
@@ -106,6 +131,8 @@ def _print_monitoring(recorder: RunRecorder) -> None:
 
 
 def _progress() -> Progress:
+    from crm_warehouse.runner import Progress
+
     def source_rows(source: str, table: str, rows: int) -> None:
         console.print(f"  [dim]{source}:{table}[/] read {rows:,} rows", highlight=False)
 
@@ -137,8 +164,11 @@ def ingest(
     from crm_warehouse.runner import step_ingest
 
     settings = _settings()
+    services = _services(settings)
     loads = _recorded(
-        settings, "ingest", lambda rec: step_ingest(settings, rec, _progress(), only=source)
+        settings,
+        "ingest",
+        lambda rec: step_ingest(settings, rec, _progress(), only=source, services=services),
     )
     _print_loads(loads)
 
@@ -228,7 +258,7 @@ def _run(settings: Settings, command: str, override: Any = None) -> RunOutcome:
 
     def body(rec: RunRecorder) -> RunOutcome:
         try:
-            return run_all(settings, rec, _progress(), override)
+            return run_all(settings, rec, _progress(), override, services=_services(settings))
         except SourcesFailedError as error:  # published without them: show it, then fail
             _print_outcome(settings, error.outcome)
             raise

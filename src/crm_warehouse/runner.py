@@ -14,15 +14,16 @@ import datetime as dt
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from crm_warehouse.errors import PipelineError, SourceError, TransformError
-from crm_warehouse.ingest import SourceLoad, ingest
-from crm_warehouse.ingest.pipeline import pipeline_name
+from crm_warehouse.ingest import SourceLoad
 from crm_warehouse.monitor import RunRecorder
 from crm_warehouse.monitor.runs import StepRecord, stage
+from crm_warehouse.monitor.syncs import record_source_columns
 from crm_warehouse.publish import ExportedTable
 from crm_warehouse.publish.docs import copy_dbt_docs
 from crm_warehouse.publish.exports import PreparedExport, prepare_export
@@ -87,11 +88,23 @@ def step_ingest(
     *,
     only: list[str] | None = None,
     keep_going: bool = False,
+    services: Mapping[str, Any] | None = None,
 ) -> list[SourceLoad]:
     """Load every source. A failed source raises ``SourceError`` naming it, after the others
-    loaded; with ``keep_going`` (``run``) it returns instead when at least one source loaded."""
+    loaded; with ``keep_going`` (``run``) it returns instead when at least one source loaded.
+    What the syncs saw goes to the recorder; the columns the sources send go to the warehouse
+    that was loaded (``ops.source_columns``: the staging models' pre-hook reads it there).
+    ``services``: what some sources need while they sync (``ingest.pipeline``)."""
+    from crm_warehouse.ingest import ingest
+
     progress.say("ingest: loading sources into raw")
-    loads = ingest(settings, recorder.run_id, only=only, progress=progress.source_rows)
+    loads = ingest(
+        settings, recorder.run_id, only=only, progress=progress.source_rows, services=services
+    )
+    recorder.add_syncs(loads)
+    if settings.warehouse.target == "duckdb":
+        with connect(settings) as con:
+            record_source_columns(con, loads)
     for load in loads:
         for table, rows in (load.rows or {f"{load.source}": 0}).items():
             recorder.add(
@@ -141,7 +154,7 @@ def step_transform(
     selection = ("--select", select) if select else ()
     result = dbt.build(*selection, *extra)
     _record_nodes(recorder, "transform", result)
-    recorder.import_dbt_artifacts(dbt.target_path)
+    recorder.add_dbt(result)
     if not result.success:
         what, node_fix = _describe_failures(result)
         fix = f"inspect with `crm-warehouse status`; details in {dbt.log_path / 'dbt.log'}"
@@ -151,7 +164,7 @@ def step_transform(
         progress.say("transform: source freshness")
         freshness = dbt.source_freshness()
         _record_nodes(recorder, "freshness", freshness)
-        recorder.import_dbt_artifacts(dbt.target_path)
+        recorder.add_dbt(freshness)
         if fail_on_freshness is None:
             fail_on_freshness = settings.transform.fail_on_freshness
         if not freshness.success and fail_on_freshness:
@@ -187,13 +200,23 @@ def step_transform_changed(
 
 @stage("gate")
 def step_gate(
-    staged: Settings, recorder: RunRecorder, progress: Progress, dbt: Dbt, override: Override
+    staged: Settings,
+    recorder: RunRecorder,
+    progress: Progress,
+    dbt: Dbt,
+    built: TransformResult,
+    override: Override,
 ) -> tuple[Audit, Measured]:
     """Every quality gate on the staged warehouse; a failing ``error`` gate stops the run."""
     progress.say("gate: quality gates on the staged warehouse")
     with connect(staged) as con:
         found, snapshot, counts = audit(
-            con, staged, target_path=dbt.target_path, override=override, now=_now()
+            con,
+            staged,
+            built=built,
+            target_path=dbt.target_path,
+            override=override,
+            now=_now(),
         )
     for result in found.results:
         recorder.add(StepRecord("gate", result.name, result.status, error=result.detail or None))
@@ -288,21 +311,20 @@ def run_all(
     recorder: RunRecorder,
     progress: Progress,
     override: Override | None = None,
+    services: Mapping[str, Any] | None = None,
 ) -> RunOutcome:
     """Write-audit-publish: build into staging copies, audit them, promote, then publish.
 
     A source that fails is put back as production has it (raw rows and dlt state); the run goes
     on with the sources that loaded and raises ``SourcesFailedError`` once it has published.
-    The sync metadata ingestion wrote into the staged warehouse reaches production either way:
-    with the promoted file, or through the recorder when the staging copy is discarded."""
+    The sync metadata reaches production either way: the recorder writes it there."""
+    from crm_warehouse.ingest import pipeline_name
+
     require_duckdb(settings, "write-audit-publish")
     outcome = RunOutcome()
     with wap.run_lock(settings), wap.staging(settings) as env:
         staged = env.staged
-        try:
-            outcome.loads = step_ingest(staged, recorder, progress, keep_going=True)
-        finally:
-            recorder.keep_sync_log(staged)
+        outcome.loads = step_ingest(staged, recorder, progress, keep_going=True, services=services)
         failed = [load for load in outcome.loads if load.status != "ok"]
         source_error = sources_failed(failed) if failed else None
         if source_error is not None:
@@ -319,7 +341,9 @@ def run_all(
         outcome.transform, outcome.freshness = step_transform(
             staged, recorder, progress, dbt, fail_on_freshness=False
         )
-        outcome.audit, measured = step_gate(staged, recorder, progress, dbt, override or Override())
+        outcome.audit, measured = step_gate(
+            staged, recorder, progress, dbt, outcome.transform, override or Override()
+        )
         prepared = step_promote(env, recorder, progress, dbt, measured)
     outcome.exported, outcome.figures = step_publish(
         settings, recorder, progress, None, prepared=prepared

@@ -8,9 +8,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from crm_warehouse.cli import load_config as load_settings
 from crm_warehouse.demo import generate
-from crm_warehouse.ingest import SourceLoad, ingest
-from crm_warehouse.settings import Settings, load_settings
+from crm_warehouse.ingest import SourceLoad
+from crm_warehouse.settings import Settings
+from tests.conftest import ingest_recorded
 from tests.pg import database
 
 
@@ -48,7 +50,7 @@ def pg_settings(
 
 
 def sync(settings: Settings, run_id: str, source: str = "crm") -> SourceLoad:
-    return ingest(settings, run_id, only=[source])[0]
+    return ingest_recorded(settings, run_id, only=[source])[0]
 
 
 def warehouse(settings: Settings, sql: str, params: list | None = None) -> list[tuple]:

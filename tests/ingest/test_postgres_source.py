@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crm_warehouse.ingest import ingest
+from tests.conftest import ingest_recorded
 from tests.ingest.conftest import sync, warehouse
 from tests.pg import database, execute, query
 
@@ -164,7 +164,7 @@ def test_connection_failure_names_the_source_and_other_sources_load(
         ),
     }[case]
     settings = pg_settings(url)
-    loads = {load.source: load for load in ingest(settings, "t")}
+    loads = {load.source: load for load in ingest_recorded(settings, "t")}
     crm = loads["crm"]
     assert crm.status == "failed"
     assert "\n" not in crm.error and "source 'crm'" in crm.error and reason in crm.error

@@ -12,8 +12,8 @@ from tests.conftest import REPO
 from tests.monitor.conftest import channels_toml
 
 from crm_warehouse import cli
+from crm_warehouse.cli import load_config as load_settings
 from crm_warehouse.runner import Progress, step_transform
-from crm_warehouse.settings import load_settings
 from crm_warehouse.transform import Dbt
 
 LAST_RUN = "(select run_id from ops.runs order by started_at desc limit 1)"

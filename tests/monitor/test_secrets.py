@@ -37,7 +37,7 @@ def test_secrets_never_reach_logs_alerts_or_ops(
     run = cli(settings)
     assert run("--log-format", "json", "ingest").exit_code == 3  # database refused, no feed
     assert run("ingest").exit_code == 3
-    settings = cli_module.load_settings(settings.config_path)
+    settings = cli_module.load_config(settings.config_path)
     assert settings.sources["crm"].url.get_secret_value() == db_url
     _careless_connector_run(settings, db_url, http_receiver.url("/hook"))
 

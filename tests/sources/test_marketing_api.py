@@ -13,11 +13,13 @@ from typing import Any
 import duckdb
 import pytest
 
+from crm_warehouse.cli import load_config as load_settings
 from crm_warehouse.demo.marketing.data import Customer, marketing_records
 from crm_warehouse.demo.marketing.server import KEYS, MockMarketingApi
+from crm_warehouse.demo.services import source_services
 from crm_warehouse.ingest import SourceLoad, ingest
-from crm_warehouse.settings import Settings, load_settings
-from tests.conftest import write_config
+from crm_warehouse.settings import Settings
+from tests.conftest import ingest_recorded, write_config
 
 TOKEN = "mock-token-1"
 ENDPOINTS = ("campaigns", "ad_spend", "leads")
@@ -59,8 +61,8 @@ def settings_for(folder: Path, api: MockMarketingApi, **extra: Any) -> Settings:
         write_config(folder)
         .read_text()
         .replace(
-            'base_url = "mock://data/source/marketing"',
-            f'base_url = "{api.base_url}"\ntoken = "{TOKEN}"\n{lines}',
+            'kind = "marketing_api"',
+            f'kind = "marketing_api"\nbase_url = "{api.base_url}"\ntoken = "{TOKEN}"\n{lines}',
         )
     )
     config = folder / "crm-warehouse.toml"
@@ -69,7 +71,7 @@ def settings_for(folder: Path, api: MockMarketingApi, **extra: Any) -> Settings:
 
 
 def sync(settings: Settings, run_id: str) -> SourceLoad:
-    return ingest(settings, run_id, only=["marketing"])[0]
+    return ingest_recorded(settings, run_id, only=["marketing"])[0]
 
 
 def warehouse(settings: Settings, sql: str) -> list[tuple]:
@@ -284,7 +286,8 @@ def test_mock_serves_records_in_order_with_a_cursor(api):
 
 
 def test_a_missing_marketing_mock_folder_fails_its_source_naming_it(project):
-    (load,) = ingest(project(), "t", only=["marketing"])
+    settings = project()
+    (load,) = ingest(settings, "t", only=["marketing"], services=source_services(settings))
     assert load.status == "failed"
     assert "marketing mock folder" in load.error and "does not exist" in load.error
     assert "source 'marketing'" in load.error and "crm-warehouse demo" in load.error

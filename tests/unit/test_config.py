@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from crm_warehouse.cli import load_config as load_settings
 from crm_warehouse.errors import ConfigError
-from crm_warehouse.settings import load_settings
 from tests.conftest import write_config
 
 

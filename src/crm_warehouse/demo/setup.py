@@ -1,5 +1,5 @@
 """Where the demo writes: the configured CRM database (SQLite file or PostgreSQL), helpdesk feed
-folder and, when a ``mock://`` marketing source is configured, the marketing mock's files."""
+folder and, when ``[demo.marketing_mock]`` is configured, the marketing mock's files."""
 
 from __future__ import annotations
 
@@ -10,12 +10,9 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from crm_warehouse.errors import ConfigError
-from crm_warehouse.settings import (
-    HelpdeskCsvSource,
-    MarketingApiSource,
-    Settings,
-    SqlDatabaseSource,
-)
+from crm_warehouse.settings import Settings
+from crm_warehouse.sources.crm_database.config import SqlDatabaseSource
+from crm_warehouse.sources.helpdesk_csv.config import HelpdeskCsvSource
 
 DemoProgress = Callable[[str, int, int], None]
 
@@ -56,17 +53,13 @@ def demo_targets(settings: Settings) -> DemoTargets:
             where=str(settings.config_path or "configuration"),
             fix="restore [sources.helpdesk] from the repository",
         )
-    mocks = [
-        s for s in settings.sources.values() if isinstance(s, MarketingApiSource) and s.is_mock
-    ]
+    mock = settings.demo.marketing_mock
     url = database.url.get_secret_value()
     sqlite_file = None
     if url.startswith("sqlite:///"):
         sqlite_file = settings.resolve(Path(url.removeprefix("sqlite:///")))
         url = f"sqlite:///{sqlite_file}"
-    marketing_dir = (
-        settings.resolve(Path(mocks[0].base_url.removeprefix("mock://"))) if mocks else None
-    )
+    marketing_dir = settings.resolve(mock.folder) if mock else None
     return DemoTargets(url, settings.resolve(feeds[0].feed_dir), sqlite_file, marketing_dir)
 
 

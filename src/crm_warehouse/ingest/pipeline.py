@@ -1,9 +1,14 @@
 """Load every configured source into ``raw`` (append-only), one dlt pipeline per source.
 
-A failing source is reported and recorded; the other sources still load in the same run.
-After each load commits, its rows get ``_ab_synced_at`` = the time dlt recorded the commit,
-the source's post-commit steps run (dropping a replication slot no longer used), and the
-sync's metadata (rows, newest cursor, lag, schema changes) goes to ``ops`` (``sync_log.py``).
+A failing source is reported; the other sources still load in the same run. After each load
+commits, its rows get ``_ab_synced_at`` = the time dlt recorded the commit and the source's
+post-commit steps run (dropping a replication slot no longer used). What each sync did and saw
+(rows, newest cursor, schema changes, columns) is returned in its ``SourceLoad``; ingestion
+writes nothing to ``ops``.
+
+Sources are plug-ins (``registry.py``); a source may need a service while it syncs (the demo's
+mock API): ``services`` maps its name to a context manager that yields the settings the service
+supplies (e.g. ``base_url``), applied to the source's configuration for that sync.
 """
 
 from __future__ import annotations
@@ -12,58 +17,28 @@ import datetime as dt
 import logging
 import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import dlt
-import pyarrow as pa
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from crm_warehouse.errors import PipelineError, SourceError
-from crm_warehouse.ingest import sync_log
-from crm_warehouse.settings import (
-    HelpdeskCsvSource,
-    MarketingApiSource,
-    Settings,
-    SourceConfig,
-    SqlDatabaseSource,
-)
-from crm_warehouse.sources.crm_database import crm_database
-from crm_warehouse.sources.crm_database.deletes import DeletePlan
-from crm_warehouse.sources.crm_database.extract import Database, database_url
-from crm_warehouse.sources.crm_database.replication import DeleteStream
-from crm_warehouse.sources.helpdesk_csv import helpdesk_csv
-from crm_warehouse.sources.marketing_api import marketing_api
-from crm_warehouse.sources.metadata import DELETES_SUFFIX, EXTRACTED_AT, SYNCED_AT
+from crm_warehouse.ingest.registry import plugin_for
+from crm_warehouse.ingest.result import SourceLoad
+from crm_warehouse.settings import Settings, SourceSettings
+from crm_warehouse.sources.metadata import SYNCED_AT, has_raw_table
+from crm_warehouse.sources.plugin import SourceJob
 from crm_warehouse.sources.sync import SyncReport
-from crm_warehouse.warehouse import RAW_SCHEMA, connect, dlt_destination
+from crm_warehouse.warehouse import RAW_SCHEMA, dlt_destination
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, str, int], None]  # (source, table or file, rows read)
 
 
-@dataclass
-class SourceLoad:
-    """What one source's sync did."""
-
-    source: str
-    kind: str
-    status: str = "ok"  # ok | failed
-    rows: dict[str, int] = field(default_factory=dict)  # raw table -> rows appended
-    rows_read: int = 0
-    extracted: dict[str, int] = field(default_factory=dict)  # raw table -> rows read
-    warnings: list[str] = field(default_factory=list)
-    error: str | None = None
-    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-    seconds: float = 0.0
-
-    @property
-    def rows_loaded(self) -> int:
-        return sum(self.rows.values())
+SourceService = Callable[[], AbstractContextManager[Mapping[str, Any]]]
 
 
 def configure_dlt() -> None:
@@ -85,6 +60,7 @@ def ingest(
     *,
     only: list[str] | None = None,
     progress: Progress | None = None,
+    services: Mapping[str, SourceService] | None = None,
 ) -> list[SourceLoad]:
     configure_dlt()
     selected = {n: s for n, s in settings.sources.items() if not only or n in only}
@@ -94,14 +70,24 @@ def ingest(
             f"unknown source(s) {', '.join(sorted(unknown))}",
             fix=f"choose from: {', '.join(settings.sources)}",
         )
-    return [_load_source(settings, name, src, run_id, progress) for name, src in selected.items()]
+    services = services or {}
+    return [
+        _load_source(settings, name, src, run_id, progress, services.get(name))
+        for name, src in selected.items()
+    ]
 
 
 def _load_source(
-    settings: Settings, name: str, src: SourceConfig, run_id: str, progress: Progress | None
+    settings: Settings,
+    name: str,
+    src: SourceSettings,
+    run_id: str,
+    progress: Progress | None,
+    service: SourceService | None,
 ) -> SourceLoad:
-    result = SourceLoad(source=name, kind=src.kind)
     sync = SyncReport(name, run_id)
+    result = SourceLoad(source=name, kind=src.kind, sync=sync)
+    plugin = plugin_for(src.kind)
     started = time.perf_counter()
 
     def on_rows(table: str, rows: int) -> None:
@@ -116,10 +102,11 @@ def _load_source(
             dataset_name=RAW_SCHEMA,
             pipelines_dir=str(settings.data_path / "dlt"),
         )
-        with _dlt_source(settings, name, src, pipeline, sync, on_rows) as source:
-            info = pipeline.run(source)
+        with _served(src, service) as config:
+            job = SourceJob(name, config, pipeline, sync, settings.root, on_rows)
+            info = pipeline.run(plugin.build_source(job))
         counts = pipeline.last_trace.last_normalize_info.row_counts if info.loads_ids else {}
-        known = _raw_tables(name, src)
+        known = plugin.raw_tables(name, src)
         extra = sorted(t for t in counts if t not in known and not t.startswith("_dlt"))
         result.rows = {t: counts.get(t, 0) for t in [*known, *extra]}
         _stamp_synced_at(pipeline, info.loads_ids, list(result.rows))
@@ -136,7 +123,7 @@ def _load_source(
     result.warnings = list(sync.warnings)
     for warning in sync.warnings:
         log.warning("source %s: %s", name, warning)
-    _record(settings, result, sync)
+    result.finished_at = dt.datetime.now(dt.UTC)
     return result
 
 
@@ -147,156 +134,10 @@ def pipeline_name(source: str) -> str:
 
 
 @contextmanager
-def _dlt_source(
-    settings: Settings,
-    name: str,
-    src: SourceConfig,
-    pipeline: dlt.Pipeline,
-    sync: SyncReport,
-    on_rows: Callable[[str, int], None],
-) -> Iterator[Any]:
-    if isinstance(src, SqlDatabaseSource):
-        yield _crm_source(settings, name, src, pipeline, sync, on_rows)
-    elif isinstance(src, MarketingApiSource):
-        with _marketing_endpoint(settings, name, src) as (base_url, token):
-            yield marketing_api(name, base_url, token, src, sync=sync, on_rows=on_rows)
-    else:
-        assert isinstance(src, HelpdeskCsvSource)
-        yield helpdesk_csv(
-            name, settings.resolve(src.feed_dir), pattern=src.pattern, on_rows=on_rows, sync=sync
-        )
-
-
-def _crm_source(
-    settings: Settings,
-    name: str,
-    src: SqlDatabaseSource,
-    pipeline: dlt.Pipeline,
-    sync: SyncReport,
-    on_rows: Callable[[str, int], None],
-) -> Any:
-    where = f"source {name!r}"
-    url = database_url(src.url.get_secret_value(), root=settings.root)
-    db = Database(url, backend=src.backend, where=where)
-    plan = DeletePlan(mode=src.deletes)
-    if src.deletes != "none":
-        plan.live_keys, plan.deletes_tables = live_keys(pipeline, name, src.tables)
-    plan.slot_in_use, plan.confirmed_lsn = slot_position(pipeline)
-    if db.is_postgres:
-        slot = src.replication.slot_name or f"crm_warehouse_{name}"
-        plan.stream = DeleteStream(
-            url,
-            list(src.tables),
-            slot=slot,
-            publication=src.replication.publication or slot,
-            where=where,
-            max_lag_mb=src.replication.max_lag_mb,
-        )
-    elif src.deletes == "replication":
-        raise SourceError(
-            "logical replication needs a PostgreSQL source",
-            where=where,
-            fix="set deletes = 'reconcile' for this source",
-        )
-    return crm_database(
-        name,
-        db,
-        src.tables,
-        cursor_column=src.cursor_column,
-        lookback=dt.timedelta(minutes=src.lookback_minutes),
-        batch_size=src.batch_size,
-        timezone=src.timezone,
-        schema_contract=src.schema_contract,
-        deletes=plan,
-        sync=sync,
-        on_rows=on_rows,
-    )
-
-
-@contextmanager
-def _marketing_endpoint(
-    settings: Settings, name: str, src: MarketingApiSource
-) -> Iterator[tuple[str, str]]:
-    """The API root and token; a ``mock://`` source gets the demo's mock server for the sync."""
-    if not src.is_mock:
-        assert src.token is not None
-        yield src.base_url, src.token.get_secret_value()
-        return
-    from crm_warehouse.demo.marketing.server import serve_folder
-
-    folder = settings.resolve(Path(src.base_url.removeprefix("mock://")))
-    if not folder.is_dir():
-        raise SourceError(
-            f"marketing mock folder {folder} does not exist",
-            where=f"source {name!r}",
-            fix=f"run `crm-warehouse demo` (it writes the mock's files), or point "
-            f"sources.{name}.base_url at the marketing API",
-        )
-    with serve_folder(folder) as server:
-        yield server.base_url, server.token
-
-
-def slot_position(pipeline: dlt.Pipeline) -> tuple[bool, str | None]:
-    """Whether the last committed sync read a replication slot, and up to which position its
-    load holds the slot's deletes (resource state)."""
-    resources = pipeline.state.get("sources", {}).get("crm_database", {}).get("resources", {})
-    states = [s for s in resources.values() if s.get("replication_slot")]
-    positions = [s["replication_lsn"] for s in states if s.get("replication_lsn")]
-    return bool(states), min(positions, key=_lsn) if positions else None
-
-
-def _lsn(text: str) -> int:
-    high, low = text.split("/")
-    return (int(high, 16) << 32) + int(low, 16)
-
-
-def live_keys(
-    pipeline: dlt.Pipeline, source: str, tables: dict[str, str]
-) -> tuple[dict[str, pa.Array], set[str]]:
-    """Per source table, the primary keys whose newest version in raw is newer than their
-    newest recorded delete; and the tables whose ``_deletes`` table exists."""
-    found: dict[str, pa.Array] = {}
-    with_deletes: set[str] = set()
-    try:
-        with pipeline.sql_client() as client:
-            if not client.has_dataset():
-                return found, with_deletes
-            for table, key in tables.items():
-                raw_table = f"{source}_{table}"
-                if not _has_table(client, raw_table):
-                    continue
-                has_deletes = _has_table(client, raw_table + DELETES_SUFFIX)
-                if has_deletes:
-                    with_deletes.add(table)
-                found[table] = _live(client, raw_table, key, has_deletes)
-    except PipelineError:
-        raise
-    except Exception as exc:
-        log.debug("no live keys for %s: %s", source, exc)
-    return found, with_deletes
-
-
-def _live(client: Any, raw_table: str, key: str, has_deletes: bool) -> pa.Array:
-    versions = client.make_qualified_table_name(raw_table)
-    sql = f"select {key}, max({EXTRACTED_AT}) as seen_at from {versions} group by {key}"
-    if has_deletes:
-        deletes = client.make_qualified_table_name(raw_table + DELETES_SUFFIX)
-        sql = (
-            f"select kept.{key} from ({sql}) as kept left join (select {key}, "
-            f"max({EXTRACTED_AT}) as deleted_seen_at from {deletes} group by {key}) as gone "
-            f"on gone.{key} = kept.{key} "
-            f"where gone.deleted_seen_at is null or gone.deleted_seen_at < kept.seen_at"
-        )
-    rows = client.execute_sql(sql) or []
-    return pa.array([row[0] for row in rows], pa.int64())
-
-
-def _raw_tables(name: str, src: SourceConfig) -> list[str]:
-    if isinstance(src, SqlDatabaseSource):
-        return [f"{name}_{table}" for table in src.tables]
-    if isinstance(src, MarketingApiSource):
-        return [f"{name}_{endpoint}" for endpoint in src.endpoints]
-    return [f"{name}_tickets"]
+def _served(src: SourceSettings, service: SourceService | None) -> Iterator[SourceSettings]:
+    """The source's configuration, with what its service supplies while the service runs."""
+    with service() if service else nullcontext({}) as supplied:
+        yield src.model_copy(update=dict(supplied)) if supplied else src
 
 
 def _stamp_synced_at(pipeline: dlt.Pipeline, load_ids: list[str], tables: list[str]) -> None:
@@ -305,7 +146,7 @@ def _stamp_synced_at(pipeline: dlt.Pipeline, load_ids: list[str], tables: list[s
     with pipeline.sql_client() as client:
         loads = client.make_qualified_table_name("_dlt_loads")
         for table in tables:
-            if not client.has_dataset() or not _has_table(client, table):
+            if not client.has_dataset() or not has_raw_table(client, table):
                 continue
             qualified = client.make_qualified_table_name(table)
             for load_id in load_ids:
@@ -316,27 +157,6 @@ def _stamp_synced_at(pipeline: dlt.Pipeline, load_ids: list[str], tables: list[s
                     load_id,
                     load_id,
                 )
-
-
-def _has_table(client: Any, table: str) -> bool:
-    rows = client.execute_sql(
-        "select count(*) from information_schema.tables where table_schema = %s "
-        "and table_name = %s",
-        client.dataset_name,
-        table,
-    )
-    return bool(rows and rows[0][0])
-
-
-def _record(settings: Settings, result: SourceLoad, sync: SyncReport) -> None:
-    """Sync metadata into ops (DuckDB warehouse only, like the rest of ops)."""
-    if settings.warehouse.target != "duckdb":
-        return
-    try:
-        with connect(settings) as con:
-            sync_log.record_sync(con, result, sync, dt.datetime.now(dt.UTC))
-    except Exception as exc:
-        log.error("could not record the sync of source %s: %s", result.source, exc)
 
 
 def _user_error(exc: BaseException) -> PipelineError | None:

@@ -2,7 +2,7 @@
 metrics (``ops.mtr_*``, Prometheus text, the ops page) and alerts (one per incident)."""
 
 from crm_warehouse.monitor.runs import RunRecorder, StepRecord, new_run_id, stage
-from crm_warehouse.monitor.schema_changes import SchemaChange, record_schema_changes
+from crm_warehouse.monitor.syncs import SchemaChange, record_schema_changes
 
 __all__ = [
     "RunRecorder",

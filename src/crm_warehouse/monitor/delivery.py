@@ -16,7 +16,7 @@ import duckdb
 from crm_warehouse.monitor.alerts import Alert, alert_for
 from crm_warehouse.monitor.channels import DeliveryError, send
 from crm_warehouse.monitor.incidents import Event, load_event
-from crm_warehouse.monitor.runs import StepRecord, write_steps
+from crm_warehouse.monitor.steps import StepRecord, write_steps
 from crm_warehouse.settings import Settings
 from crm_warehouse.settings.monitor import ChannelConfig
 from crm_warehouse.warehouse import OPS_SCHEMA as OPS

@@ -1,12 +1,12 @@
-"""The run metadata store: one row per run (``ops.runs``) and per step (``ops.run_steps``), plus
-dbt's node results and source freshness (``ops.dbt_node_results``, ``ops.source_freshness``).
+"""The run recorder: one row per run (``ops.runs``) and per step (``ops.run_steps``), dbt's node
+results and source freshness (``ops.dbt_node_results``, ``ops.source_freshness``), and what the
+sources' syncs saw (``ops.source_syncs``, ``ops.schema_changes``: ``syncs.py``).
 
-Steps are buffered in memory and written when the run finishes, so the recorder never holds the
-warehouse open while dlt or dbt write to it. The sync metadata ingestion writes into a ``run``'s
-staged warehouse (``ops.source_syncs``, ``ops.schema_changes``) is kept the same way and written
-with the run when the staged copy was discarded, so a failed run keeps it too. Finishing also
-runs the post-run monitoring (metrics, alerts, the ops page); nothing there can change or hide
-the run's own outcome.
+Everything is buffered in memory and written once, into production, when the run finishes: the
+recorder never holds the warehouse open while dlt or dbt write to it, and a ``run`` whose staged
+warehouse is discarded keeps its sync metadata all the same. Finishing also runs the post-run
+monitoring (metrics, alerts, the ops page); nothing there can change or hide the run's own
+outcome.
 """
 
 from __future__ import annotations
@@ -25,17 +25,11 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 import duckdb
 
 from crm_warehouse.errors import PipelineError
-from crm_warehouse.monitor import redact
-from crm_warehouse.monitor.dbt_artifacts import (
-    RUN_RESULTS,
-    SOURCES,
-    FreshnessCheck,
-    NodeRun,
-    read_freshness,
-    read_run_results,
-)
-from crm_warehouse.monitor.store import rows
+from crm_warehouse.ingest.result import SourceLoad
+from crm_warehouse.monitor import redact, syncs
+from crm_warehouse.monitor.steps import StepRecord, write_steps
 from crm_warehouse.settings import Settings
+from crm_warehouse.transform.results import NodeResult, TransformResult
 from crm_warehouse.warehouse import OPS_SCHEMA as OPS
 
 if TYPE_CHECKING:
@@ -47,8 +41,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 STAGE = "stage"
-# What ingestion records per run in the warehouse it loads (ingest/sync_log.py)
-KEPT_OPS_TABLES = ("source_syncs", "schema_changes")
+__all__ = ["STAGE", "RunRecorder", "StepRecord", "describe", "new_run_id", "stage"]
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -61,25 +54,6 @@ def _now() -> dt.datetime:
 
 
 @dataclass
-class StepRecord:
-    step: str  # stage | ingest | transform | freshness | publish | alert ...
-    name: str  # raw table, dbt unique id, export, stage or channel name
-    status: str  # ok | failed | skipped | warn | pass | error | success ...
-    started_at: dt.datetime | None = None
-    seconds: float | None = None
-    rows_read: int | None = None
-    rows_written: int | None = None
-    error: str | None = None
-    source: str | None = None  # the source a step read, for ingest steps
-
-    @property
-    def finished_at(self) -> dt.datetime | None:
-        if self.started_at is None or self.seconds is None:
-            return None
-        return self.started_at + dt.timedelta(seconds=self.seconds)
-
-
-@dataclass
 class RunRecorder:
     settings: Settings
     command: str
@@ -88,12 +62,9 @@ class RunRecorder:
     steps: list[StepRecord] = field(default_factory=list)
     summary: dict[str, Any] = field(default_factory=dict)
     log_file: Path | None = None
-    dbt_nodes: list[NodeRun] = field(default_factory=list)
-    freshness: list[FreshnessCheck] = field(default_factory=list)
+    dbt_calls: list[TransformResult] = field(default_factory=list)
+    syncs: list[SourceLoad] = field(default_factory=list)
     monitoring: Observation | None = None  # what the post-run monitoring did
-    # ops rows ingestion wrote into a staged warehouse (table -> rows), written with the run
-    # unless the staged file became production (write-audit-publish)
-    sync_log: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         redact.register_settings(self.settings)
@@ -110,44 +81,22 @@ class RunRecorder:
                 step.status, step.error = status, error
                 return
 
-    def keep_sync_log(self, staged: Settings) -> None:
-        """Read what ingestion recorded for this run in the staged warehouse (sync metadata,
-        schema changes) before the staging copy may be discarded; ``save`` writes it to
-        production unless production already holds it (the staged file was promoted)."""
-        path = staged.duckdb_path
-        if not path.exists():
-            return
-        try:
-            with duckdb.connect(str(path)) as con:
-                for table in KEPT_OPS_TABLES:
-                    if _has_table(con, OPS, table):
-                        self.sync_log[table] = rows(
-                            con, f"select * from {OPS}.{table} where run_id = ?", [self.run_id]
-                        )
-        except Exception as exc:  # called on the way out of a failing run: never mask it
-            log.error(
-                "could not read the sync metadata of run %s in %s: %s", self.run_id, path, exc
-            )
+    def add_syncs(self, loads: list[SourceLoad]) -> None:
+        """What the sources' syncs did and saw, written with the run (into production)."""
+        self.syncs.extend(loads)
 
-    def import_dbt_artifacts(self, target_path: Path) -> None:
-        """Keep the results of the dbt call that just ran (its artifacts are overwritten by the
-        next call)."""
-        seen = {n.invocation_id for n in self.dbt_nodes} | {f.invocation_id for f in self.freshness}
-        since = self.started_at
-        nodes = [
-            n
-            for n in read_run_results(target_path / RUN_RESULTS, since=since)
-            if n.invocation_id not in seen
-        ]
-        checks = [
-            f
-            for f in read_freshness(target_path / SOURCES, since=since)
-            if f.invocation_id not in seen
-        ]
-        self.dbt_nodes.extend(nodes)
-        self.freshness.extend(checks)
+    def add_dbt(self, result: TransformResult) -> None:
+        """Keep the results of one dbt call (once, however often it is handed over)."""
+        if result.invocation_id and any(
+            c.invocation_id == result.invocation_id for c in self.dbt_calls
+        ):
+            return
+        self.dbt_calls.append(result)
         log.info(
-            "imported dbt artifacts: %d node results, %d freshness checks", len(nodes), len(checks)
+            "dbt %s: %d node results, %d freshness checks",
+            result.command,
+            len(result.nodes),
+            len(result.freshness),
         )
 
     def finish(self, status: str, error: str | None = None) -> None:
@@ -182,61 +131,58 @@ class RunRecorder:
                 str(self.log_file) if self.log_file else None,
             ],
         )
-        timing = {n.unique_id: n for n in self.dbt_nodes}
+        timing = {n.unique_id: n for c in self.dbt_calls for n in c.nodes}
         write_steps(con, self.run_id, [_with_dbt_timing(s, timing) for s in self.steps])
         self._write_dbt(con)
-        self._write_sync_log(con)
+        self._write_syncs(con)
 
-    def _write_sync_log(self, con: duckdb.DuckDBPyConnection) -> None:
-        """The kept sync metadata, into the tables production has (a failed ``run`` discarded
-        the staged warehouse that held it). Never fails the recording of the run."""
-        if not any(self.sync_log.values()):
-            return
-        from crm_warehouse.ingest import sync_log
-
+    def _write_syncs(self, con: duckdb.DuckDBPyConnection) -> None:
+        """Never fails the recording of the run."""
         try:
-            sync_log.migrate(con)
-            for table, found in self.sync_log.items():
-                if not found:
-                    continue
-                held = con.execute(
-                    f"select count(*) from {OPS}.{table} where run_id = ?", [self.run_id]
-                ).fetchone()
-                if held and held[0]:
-                    continue  # production has it: the staged file was promoted
-                present = _columns(con, OPS, table)
-                columns = [c for c in found[0] if c in present]
-                con.executemany(
-                    f"insert into {OPS}.{table} ({', '.join(columns)}) "
-                    f"values ({', '.join('?' for _ in columns)})",
-                    [[_redacted(row)[c] for c in columns] for row in found],
-                )
+            syncs.record_syncs(con, self.run_id, self.syncs)
         except Exception as exc:
             log.error("could not write the sync metadata of run %s: %s", self.run_id, exc)
 
     def _write_dbt(self, con: duckdb.DuckDBPyConnection) -> None:
-        if self.dbt_nodes:
+        nodes = [
+            [self.run_id, call.invocation_id, call.command.split()[0], *_node_row(node)]
+            for call in self.dbt_calls
+            for node in call.nodes
+            if node.resource_type != "source"  # source freshness: ops.source_freshness
+        ]
+        if nodes:
             con.executemany(
-                f"insert into {OPS}.dbt_node_results values "
-                "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [[self.run_id, *_redacted(asdict(n)).values()] for n in self.dbt_nodes],
+                f"insert into {OPS}.dbt_node_results (run_id, invocation_id, command, "
+                "unique_id, resource_type, status, started_at, completed_at, "
+                "execution_seconds, rows_affected, bytes_processed, failures, message) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                nodes,
             )
-        if self.freshness:
+        checks = [
+            [self.run_id, call.invocation_id, *_redacted(asdict(check)).values()]
+            for call in self.dbt_calls
+            for check in call.freshness
+        ]
+        if checks:
             con.executemany(
                 f"insert into {OPS}.source_freshness values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [[self.run_id, *_redacted(asdict(f)).values()] for f in self.freshness],
+                checks,
             )
 
 
-def write_steps(con: duckdb.DuckDBPyConnection, run_id: str, steps: list[StepRecord]) -> None:
-    if not steps:
-        return
-    con.executemany(
-        f"insert into {OPS}.run_steps (run_id, step, name, status, started_at, seconds, "
-        "rows_read, rows_written, error, source, finished_at) "
-        "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [[run_id, *_redacted(asdict(s)).values(), s.finished_at] for s in steps],
-    )
+def _node_row(node: NodeResult) -> list[Any]:
+    return [
+        node.unique_id,
+        node.resource_type,
+        node.status,
+        node.started_at,
+        node.completed_at,
+        node.seconds,
+        node.rows_affected,
+        node.bytes_processed,
+        node.failures,
+        redact.redact(node.message) if node.message else None,
+    ]
 
 
 def stage(name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -276,26 +222,11 @@ def describe(error: BaseException) -> str:
     return f"unexpected {type(error).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
-def _with_dbt_timing(step: StepRecord, timing: dict[str, NodeRun]) -> StepRecord:
+def _with_dbt_timing(step: StepRecord, timing: dict[str, NodeResult]) -> StepRecord:
     node = timing.get(step.name)
     if step.started_at is not None or node is None or node.started_at is None:
         return step
     return StepRecord(**(asdict(step) | {"started_at": node.started_at}))
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(_columns(con, schema, table))
-
-
-def _columns(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> list[str]:
-    return [
-        r[0]
-        for r in con.execute(
-            "select column_name from information_schema.columns "
-            "where table_schema = ? and table_name = ? order by ordinal_position",
-            [schema, table],
-        ).fetchall()
-    ]
 
 
 def _redacted(values: dict[str, Any]) -> dict[str, Any]:

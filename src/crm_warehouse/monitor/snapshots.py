@@ -11,7 +11,7 @@ from dataclasses import astuple, dataclass
 
 import duckdb
 
-from crm_warehouse.settings import Settings, SqlDatabaseSource
+from crm_warehouse.settings import Settings
 from crm_warehouse.sources.metadata import SYNCED_AT
 from crm_warehouse.warehouse import OPS_SCHEMA as OPS
 from crm_warehouse.warehouse import RAW_SCHEMA
@@ -73,10 +73,11 @@ def _cursor_expression(settings: Settings, source: str | None, columns: dict[str
     """The newest source cursor as UTC: naive source timestamps are local time in the source's
     zone (see docs/decisions.md)."""
     config = settings.sources.get(source) if source else None
-    if not isinstance(config, SqlDatabaseSource) or config.cursor_column not in columns:
+    cursor_column = config.raw_cursor_column() if config else None
+    if cursor_column is None or cursor_column not in columns:
         return "null"
-    column = f'max("{config.cursor_column}")'
-    if columns[config.cursor_column].upper().startswith("TIMESTAMP WITH"):
+    column = f'max("{cursor_column}")'
+    if columns[cursor_column].upper().startswith("TIMESTAMP WITH"):
         return column
     zone = config.timezone.replace("'", "")
     return f"timezone('{zone}', {column}::timestamp)"

@@ -160,11 +160,8 @@ def last_run_syncs(con: duckdb.DuckDBPyConnection, run_id: str | None) -> list[d
     """What each source's sync in the run did, per table, as ingestion recorded it
     (ops.source_syncs), failed syncs included: a source that failed before it read a table has
     one line named after the source, with the error."""
-    from crm_warehouse.ingest import sync_log
-
     if run_id is None:
         return []
-    sync_log.migrate(con)
     return rows(
         con,
         f"select source, table_name, status, rows_extracted, rows_loaded, rows_deleted, "
@@ -177,9 +174,6 @@ def last_run_syncs(con: duckdb.DuckDBPyConnection, run_id: str | None) -> list[d
 def latest_syncs(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     """Per raw table, its latest sync as ingestion recorded it (ops.source_syncs): rows
     extracted, newest source cursor seen (any source kind), warnings such as a lagging slot."""
-    from crm_warehouse.ingest import sync_log
-
-    sync_log.migrate(con)
     return {
         r["table_name"]: r
         for r in rows(

@@ -1,5 +1,7 @@
-"""The ``ops`` schema: run metadata tables, their idempotent migration, the metric views and
-retention. Every statement here is safe to run on every run.
+"""The ``ops`` schema: every ops table's definition (this module is their only owner), their
+idempotent migration, the metric views and retention. Every statement here is safe to run on
+every run. The dbt project reads ``ops.source_columns`` (its staging pre-hook) and declares the
+ops tables it reads as dbt sources.
 """
 
 from __future__ import annotations
@@ -120,6 +122,34 @@ create table if not exists {OPS}.schema_changes (
     new_type varchar,
     detail varchar,
     incident_id varchar
+);
+create table if not exists {OPS}.source_syncs (
+    run_id varchar not null,
+    source varchar not null,
+    kind varchar not null,
+    table_name varchar not null,
+    status varchar not null,
+    started_at timestamptz,
+    finished_at timestamptz,
+    rows_extracted bigint,
+    rows_loaded bigint,
+    rows_deleted bigint,
+    rows_quarantined bigint,
+    newest_cursor_at timestamptz,
+    lag_seconds double,
+    warning varchar,
+    error varchar
+);
+create table if not exists {OPS}.source_columns (
+    source varchar not null,
+    table_name varchar not null,
+    column_name varchar not null,
+    data_type varchar,
+    status varchar not null,
+    changed_at timestamptz not null,
+    run_id varchar,
+    detail varchar,
+    primary key (table_name, column_name)
 );
 """
 

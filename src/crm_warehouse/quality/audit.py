@@ -18,22 +18,25 @@ from crm_warehouse.quality.quarantine import quarantine_counts
 from crm_warehouse.quality.regression import regression_results
 from crm_warehouse.quality.volume import count_rows, volume_results
 from crm_warehouse.settings import Settings
+from crm_warehouse.transform import TransformResult
 
 
 def audit(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
     *,
+    built: TransformResult,
     target_path: Path,
     override: Override,
     now: dt.datetime,
 ) -> tuple[Audit, history.Snapshot, dict[str, int]]:
-    """Every gate's result (overrides applied), plus the metrics and row counts measured, which
+    """Every gate's result (overrides applied; the dbt gates read from the build ``built``
+    whose manifest is in ``target_path``), plus the metrics and row counts measured, which
     the run records once it publishes."""
     quality = settings.quality
     snapshot, counts = history.take_snapshot(con), count_rows(con)
     results = [
-        *dbt_gate_results(con, quality, target_path),
+        *dbt_gate_results(con, quality, built, target_path),
         *volume_results(counts, history.previous_counts(con), quality.volume),
         *regression_results(history.previous_snapshot(con), snapshot, quality.regression),
         *freshness_results(con, settings, now),

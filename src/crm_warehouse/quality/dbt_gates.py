@@ -2,8 +2,9 @@
 ``transform/tests/quality/``): business rules, null ratios, P75/P95 bands.
 
 dbt runs them at severity ``warn`` so that a breach never stops the build halfway; this module
-reads their results (``run_results.json``) and the rows they stored (``store_failures`` into
-the ``audit`` schema) and judges them at the severity configured in ``[quality]``.
+reads their results (the build's ``TransformResult``, with their tags from the manifest) and
+the rows they stored (``store_failures`` into the ``audit`` schema) and judges them at the
+severity configured in ``[quality]``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import duckdb
 
 from crm_warehouse.quality.gates import GateResult, judged
 from crm_warehouse.settings.quality import QualityConfig
+from crm_warehouse.transform import TransformResult
 
 GATE_TAG = "quality_gate"
 _RAN = {"pass", "warn", "fail"}
@@ -32,15 +34,15 @@ class GateTest:
     relation: str | None  # where its failing rows were stored
 
 
-def read_gate_tests(target_path: Path) -> list[GateTest]:
-    """The quality-gate tests of the last dbt call whose artifacts are in ``target_path``."""
-    results_path, manifest_path = target_path / "run_results.json", target_path / "manifest.json"
-    if not results_path.exists() or not manifest_path.exists():
+def read_gate_tests(built: TransformResult, target_path: Path) -> list[GateTest]:
+    """The quality-gate tests of the build ``built``, whose manifest is in ``target_path``."""
+    manifest_path = target_path / "manifest.json"
+    if not built.nodes or not manifest_path.exists():
         return []
     nodes = json.loads(manifest_path.read_text())["nodes"]
     tests = []
-    for result in json.loads(results_path.read_text())["results"]:
-        node = nodes.get(result["unique_id"], {})
+    for result in built.nodes:
+        node = nodes.get(result.unique_id, {})
         tags = node.get("tags", [])
         if GATE_TAG not in tags:
             continue
@@ -48,11 +50,11 @@ def read_gate_tests(target_path: Path) -> list[GateTest]:
         stored = node.get("config", {}).get("store_failures")
         tests.append(
             GateTest(
-                unique_id=result["unique_id"],
-                name=node.get("name", result["unique_id"]),
+                unique_id=result.unique_id,
+                name=node.get("name", result.unique_id),
                 kind=kind,
-                status=str(result["status"]).lower(),
-                failures=int(result.get("failures") or 0),
+                status=result.status,
+                failures=result.failures or 0,
                 relation=f'{node["schema"]}."{node["alias"]}"' if stored else None,
             )
         )
@@ -60,10 +62,13 @@ def read_gate_tests(target_path: Path) -> list[GateTest]:
 
 
 def dbt_gate_results(
-    con: duckdb.DuckDBPyConnection, quality: QualityConfig, target_path: Path
+    con: duckdb.DuckDBPyConnection,
+    quality: QualityConfig,
+    built: TransformResult,
+    target_path: Path,
 ) -> list[GateResult]:
     results: list[GateResult] = []
-    for test in read_gate_tests(target_path):
+    for test in read_gate_tests(built, target_path):
         if test.status not in _RAN:
             results.append(
                 GateResult(

@@ -10,15 +10,9 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import (
-    Field,
-    SecretStr,
-    ValidationError,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationError, create_model, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -27,181 +21,19 @@ from pydantic_settings import (
 )
 
 from crm_warehouse.errors import ConfigError
-from crm_warehouse.settings.base import SchemaContract, Strict, check_timezone
+from crm_warehouse.settings.base import check_timezone
+from crm_warehouse.settings.demo import DemoConfig
 from crm_warehouse.settings.monitor import MonitorConfig
+from crm_warehouse.settings.publish import PublishConfig
 from crm_warehouse.settings.quality import QualityConfig
+from crm_warehouse.settings.sources import SourceKinds, SourceSettings, source_type
+from crm_warehouse.settings.transform import TransformConfig
+from crm_warehouse.settings.warehouse import WarehouseConfig
 
 CONFIG_FILE_NAME = "crm-warehouse.toml"
 SECRETS_FILE_NAME = ".secrets.toml"
 ENV_PREFIX = "CRM_WAREHOUSE_"
 CONFIG_ENV_VAR = "CRM_WAREHOUSE_CONFIG"
-
-CRM_PRIMARY_KEYS = {
-    "customers": "customer_id",
-    "products": "product_id",
-    "orders": "order_id",
-    "order_items": "order_item_id",
-}
-
-
-class ReplicationConfig(Strict):
-    """Logical replication (pgoutput) used to capture hard deletes on PostgreSQL."""
-
-    slot_name: str | None = Field(default=None, description="default crm_warehouse_<source>")
-    publication: str | None = Field(default=None, description="default crm_warehouse_<source>")
-    max_lag_mb: int = Field(default=1024, ge=1, description="report a slot further behind")
-
-
-class SqlDatabaseSource(Strict):
-    """A relational CRM database read table by table on an ``updated_at`` cursor."""
-
-    kind: Literal["sqlite", "postgres"]
-    url: SecretStr = Field(description="SQLAlchemy-style URL; may hold a password, so secret")
-    tables: dict[str, str] = Field(
-        default_factory=lambda: dict(CRM_PRIMARY_KEYS),
-        description="table name -> primary key column",
-    )
-    cursor_column: str = "updated_at"
-    lookback_minutes: int = Field(default=120, ge=0)
-    timezone: str = "Europe/London"
-    batch_size: int = Field(default=500_000, gt=0)
-    backend: Literal["auto", "copy", "adbc", "connectorx"] = Field(
-        default="auto", description="auto: COPY for PostgreSQL, ADBC for SQLite (fastest)"
-    )
-    deletes: Literal["reconcile", "replication", "none"] = "reconcile"
-    replication: ReplicationConfig = ReplicationConfig()
-    schema_contract: SchemaContract = "quarantine"
-
-    _tz = field_validator("timezone")(check_timezone)
-
-    @field_validator("url")
-    @classmethod
-    def _url_has_scheme(cls, value: SecretStr) -> SecretStr:
-        if "://" not in value.get_secret_value():
-            raise ValueError("must be a URL such as sqlite:///data/source/crm.sqlite")
-        return value
-
-    def scheme(self) -> str:
-        return self.url.get_secret_value().split("://", 1)[0].split("+", 1)[0]
-
-
-class HelpdeskCsvSource(Strict):
-    """A folder into which the helpdesk drops ticket exports (CSV), one or more files a day."""
-
-    kind: Literal["helpdesk_csv"]
-    feed_dir: Path
-    pattern: str = "**/*.csv"
-    timezone: str = "Europe/London"
-    schema_contract: SchemaContract = "quarantine"
-
-    _tz = field_validator("timezone")(check_timezone)
-
-
-MOCK_SCHEME = "mock://"
-
-MARKETING_ENDPOINTS = {
-    "campaigns": ["campaign_id"],
-    "ad_spend": ["campaign_id", "spend_date"],
-    "leads": ["lead_id"],
-}
-
-
-class MarketingApiSource(Strict):
-    """A marketing tool's REST API: campaigns, daily ad spend, leads (see docs/sources.md).
-
-    ``base_url`` is the API root, or ``mock://<folder>`` to serve the demo's files from a local
-    mock server started for the sync.
-    """
-
-    kind: Literal["marketing_api"]
-    base_url: str
-    token: SecretStr | None = Field(default=None, description="bearer token; secret")
-    endpoints: dict[str, list[str]] = Field(
-        default_factory=lambda: {k: list(v) for k, v in MARKETING_ENDPOINTS.items()},
-        description="endpoint (path under base_url) -> primary key columns",
-    )
-    cursor_field: str = "updated_at"
-    lookback_minutes: int = Field(default=120, ge=0)
-    initial_updated_since: str = "2000-01-01T00:00:00Z"
-    page_size: int = Field(default=200, gt=0, le=10_000)
-    timeout_seconds: float = Field(default=30.0, gt=0)
-    max_attempts: int = Field(default=6, ge=1)
-    backoff_seconds: float = Field(default=1.0, ge=0, description="exponential backoff factor")
-    max_retry_delay_seconds: float = Field(default=60.0, ge=0)
-    timezone: str = "UTC"
-    schema_contract: SchemaContract = "quarantine"
-
-    _tz = field_validator("timezone")(check_timezone)
-
-    @field_validator("base_url")
-    @classmethod
-    def _http_or_mock(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://", MOCK_SCHEME)):
-            raise ValueError("must be an http(s):// URL (or mock://<folder> for the demo)")
-        return value
-
-    @model_validator(mode="after")
-    def _token_unless_mock(self) -> MarketingApiSource:
-        if self.token is None and not self.is_mock:
-            raise ValueError("token is required (set it in .secrets.toml or the environment)")
-        return self
-
-    @property
-    def is_mock(self) -> bool:
-        return self.base_url.startswith(MOCK_SCHEME)
-
-
-SourceConfig = Annotated[
-    SqlDatabaseSource | HelpdeskCsvSource | MarketingApiSource, Field(discriminator="kind")
-]
-
-
-class WarehouseConfig(Strict):
-    target: Literal["duckdb", "postgres", "bigquery"] = "duckdb"
-    duckdb_path: Path = Path("data/warehouse.duckdb")
-    threads: int = Field(default=4, ge=1)
-    memory_limit: str = Field(
-        default="80%",
-        pattern=r"^\d+(\.\d+)?\s*(%|[KMGT]i?B)$",
-        description="DuckDB's memory_limit for dbt builds: a share of RAM ('50%') or a size "
-        "('4GB'); beyond it DuckDB spills to disk. 80% is DuckDB's own default",
-    )
-
-
-class TransformConfig(Strict):
-    project_dir: Path = Path("transform")
-    fail_on_freshness: bool = True
-    unit_tests: bool = Field(default=False, description="also run dbt unit tests in `run`")
-
-
-class PowerBIConfig(Strict):
-    """``[publish.powerbi]``: the Power BI project, web dashboard, screenshots, insights."""
-
-    enabled: bool = True
-    data_folder: str = Field(default="", description="DataFolder default; empty: export_dir")
-    bigquery_project: str = Field(default="", description="for warehouse.target = bigquery")
-    dashboard_dir: Path = Path("site/dashboard")
-    dashboard_max_rows: int = Field(
-        default=500_000,
-        gt=0,
-        description="the web dashboard embeds the row-grain facts for its filters; above this "
-        "many rows it is skipped (the exports and the Power BI project are not)",
-    )
-    screenshots: bool = Field(default=True, description="when Chromium is installed")
-    screenshots_dir: Path = Path("screenshots")
-    chromium: Path = Path("/usr/bin/chromium")
-
-
-class PublishConfig(Strict):
-    export_dir: Path = Path("powerbi")
-    docs_dir: Path = Path("site/dbt-docs")
-    generate_docs: bool = True
-    powerbi: PowerBIConfig = PowerBIConfig()
-
-
-class DemoConfig(Strict):
-    seed: int = 42
-    scale: float = Field(default=1.0, gt=0)
 
 
 class Settings(BaseSettings):
@@ -221,7 +53,8 @@ class Settings(BaseSettings):
     demo: DemoConfig = DemoConfig()
     monitor: MonitorConfig = MonitorConfig()
     quality: QualityConfig = QualityConfig()
-    sources: dict[str, SourceConfig] = Field(default_factory=dict)
+    # Each section validated by its plug-in's model (load_settings).
+    sources: dict[str, SourceSettings] = Field(default_factory=dict)
 
     # Set by load_settings, not read from any file.
     config_path: Path | None = Field(default=None, exclude=True)
@@ -235,6 +68,16 @@ class Settings(BaseSettings):
             if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
                 raise ValueError(f"source name {name!r} must be lowercase letters, digits, '_'")
         return value
+
+    @model_validator(mode="after")
+    def _mock_serves_a_source(self) -> Settings:
+        mock = self.demo.marketing_mock
+        if mock is not None and mock.source not in self.sources:
+            raise ValueError(
+                f"demo.marketing_mock.source names {mock.source!r}, which is not a configured "
+                "source"
+            )
+        return self
 
     @property
     def root(self) -> Path:
@@ -270,7 +113,7 @@ class Settings(BaseSettings):
     def docs_path(self) -> Path:
         return self.resolve(self.publish.docs_dir)
 
-    def sources_of_kind(self, *kinds: str) -> dict[str, SourceConfig]:
+    def sources_of_kind(self, *kinds: str) -> dict[str, SourceSettings]:
         return {name: src for name, src in self.sources.items() if src.kind in kinds}
 
 
@@ -283,8 +126,22 @@ def _find_config(explicit: Path | None) -> Path | None:
     return candidate if candidate.exists() else None
 
 
-def load_settings(config_path: Path | None = None) -> Settings:
-    """Read and validate the configuration; raise ConfigError with a one-line reason."""
+def settings_model(source_kinds: SourceKinds) -> type[Settings]:
+    """``Settings`` whose ``[sources.<name>]`` sections are validated by the models of the
+    source plug-ins, chosen by ``kind``."""
+    if not source_kinds:
+        return Settings
+    return create_model(
+        "Settings",
+        __base__=Settings,
+        sources=(dict[str, source_type(source_kinds)], Field(default_factory=dict)),
+    )
+
+
+def load_settings(config_path: Path | None = None, *, source_kinds: SourceKinds) -> Settings:
+    """Read and validate the configuration; raise ConfigError with a one-line reason.
+    ``source_kinds`` maps each source kind to its plug-in's model (the CLI passes
+    ``crm_warehouse.ingest.registry.source_kinds()``)."""
     path = _find_config(config_path)
     if path is not None and not path.exists():
         raise ConfigError(
@@ -294,7 +151,9 @@ def load_settings(config_path: Path | None = None) -> Settings:
     path = path.resolve() if path else None
     toml_files = [p for p in (path, path.parent / SECRETS_FILE_NAME) if p] if path else []
 
-    class _FileSettings(Settings):
+    model = settings_model(source_kinds)
+
+    class _FileSettings(model):  # type: ignore[valid-type,misc]
         @classmethod
         def settings_customise_sources(
             cls,
@@ -321,7 +180,7 @@ def load_settings(config_path: Path | None = None) -> Settings:
             where=str(path),
             fix="check the TOML syntax",
         ) from None
-    return Settings.model_validate(settings.model_dump() | {"config_path": path})
+    return model.model_validate(settings.model_dump() | {"config_path": path})
 
 
 def _describe_validation_error(exc: ValidationError) -> str:

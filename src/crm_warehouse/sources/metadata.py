@@ -71,3 +71,14 @@ def raw_item(table: pa.Table, table_name: str) -> Any:
 
     hints = dlt.mark.make_hints(table_name=table_name, columns=column_hints(table.schema))
     return dlt.mark.with_hints(table, hints, create_table_variant=True)
+
+
+def has_raw_table(client: Any, table: str) -> bool:
+    """Whether ``table`` exists in the dataset of a dlt SQL client (raw)."""
+    rows = client.execute_sql(
+        "select count(*) from information_schema.tables where table_schema = %s "
+        "and table_name = %s",
+        client.dataset_name,
+        table,
+    )
+    return bool(rows and rows[0][0])

@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from crm_warehouse.sources.contract import ColumnChange
+if TYPE_CHECKING:  # a type only: reading a report must not import dlt (contract.py does)
+    from crm_warehouse.sources.contract import ColumnChange
 
 
 @dataclass

@@ -7,49 +7,17 @@ import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crm_warehouse.errors import ConfigError, TransformError
 from crm_warehouse.settings import Settings
+from crm_warehouse.transform import dbt_internals
+from crm_warehouse.transform.results import TransformResult, read_results, remove_artifacts
 
 log = logging.getLogger(__name__)
 
-FAILED = {"error", "fail", "runtime error"}
 NodeProgress = Callable[[str, str], None]  # (unique_id, status)
-
-
-@dataclass
-class NodeResult:
-    unique_id: str
-    resource_type: str
-    status: str
-    seconds: float
-    rows_affected: int | None = None
-    message: str | None = None
-
-    @property
-    def failed(self) -> bool:
-        return self.status in FAILED
-
-
-@dataclass
-class TransformResult:
-    command: str
-    nodes: list[NodeResult] = field(default_factory=list)
-    success: bool = True
-
-    @property
-    def failures(self) -> list[NodeResult]:
-        return [n for n in self.nodes if n.failed]
-
-    def count(self, resource_type: str, status: str | None = None) -> int:
-        return sum(
-            1
-            for n in self.nodes
-            if n.resource_type == resource_type and (status is None or n.status == status)
-        )
 
 
 class Dbt:
@@ -118,21 +86,18 @@ class Dbt:
         ]
 
     def _runner(self) -> Any:
-        from dbt.cli.main import dbtRunner
-
-        if self._manifest is not None:
-            _reset_compiled_state(self._manifest)
         callbacks = [self._on_event] if self._progress else []
-        return dbtRunner(manifest=self._manifest, callbacks=callbacks)
+        return dbt_internals.runner(self._manifest, callbacks)
 
     def _on_event(self, event: Any) -> None:
-        if event.info.name == "NodeFinished" and self._progress:
-            info = event.data.node_info
-            self._progress(info.unique_id, info.node_status)
+        finished = dbt_internals.finished_node(event)
+        if finished and self._progress:
+            self._progress(*finished)
 
     def invoke(self, command: list[str], *extra: str) -> Any:
         args = [*command, *self._common_args(), "--log-path", str(self.log_path), "--quiet", *extra]
         log.info("dbt %s", " ".join(command + list(extra)))
+        remove_artifacts(self.target_path)
         result = self._runner().invoke(args)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise TransformError(
@@ -156,7 +121,7 @@ class Dbt:
     def run(self, command: list[str], *extra: str) -> TransformResult:
         self.parse()
         result = self.invoke(command, *extra)
-        return _collect(" ".join(command), result)
+        return read_results(self.target_path, " ".join(command), success=bool(result.success))
 
     def build(self, *extra: str) -> TransformResult:
         """``dbt build``; unit tests (checks of the SQL logic on fixed inputs, not of the data)
@@ -171,52 +136,14 @@ class Dbt:
     def release(self) -> None:
         """Close the database file dbt-duckdb may still hold in this process, so that it can
         be renamed (write-audit-publish promotes the staged file)."""
-        if self.settings.warehouse.target != "duckdb":
-            return
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-
-        environment = DuckDBConnectionManager._ENV
-        if environment is not None:
-            environment.close()
-        DuckDBConnectionManager.close_all_connections()
+        if self.settings.warehouse.target == "duckdb":
+            dbt_internals.release_duckdb()
 
     def docs_generate(self) -> Path:
         result = self.run(["docs", "generate"], "--static", "--no-compile")
         if not result.success:
             raise TransformError("dbt docs generate failed", fix=f"see {self.log_path}")
         return self.target_path
-
-
-def _reset_compiled_state(manifest: Any) -> None:
-    """dbt marks a compiled node's ephemeral CTEs as injected; reused as is, the next call
-    compiles the node without them (``__dbt__cte__... does not exist``). Clear the marks."""
-    from dbt.contracts.graph.nodes import CompiledNode
-
-    for node in manifest.nodes.values():
-        if isinstance(node, CompiledNode):
-            node.extra_ctes_injected = False
-            node.extra_ctes = []
-            node.compiled = False
-            node._pre_injected_sql = None
-
-
-def _collect(command: str, result: Any) -> TransformResult:
-    nodes: list[NodeResult] = []
-    for item in getattr(result.result, "results", None) or []:
-        node = getattr(item, "node", None)
-        unique_id = getattr(node, "unique_id", None) or getattr(item, "unique_id", "?")
-        adapter_response = getattr(item, "adapter_response", None) or {}
-        nodes.append(
-            NodeResult(
-                unique_id=unique_id,
-                resource_type=unique_id.split(".", 1)[0],
-                status=str(getattr(item.status, "value", item.status)).lower(),
-                seconds=float(getattr(item, "execution_time", 0.0) or 0.0),
-                rows_affected=adapter_response.get("rows_affected"),
-                message=getattr(item, "message", None),
-            )
-        )
-    return TransformResult(command=command, nodes=nodes, success=bool(result.success))
 
 
 def _first_line(exc: BaseException) -> str:

@@ -6,6 +6,8 @@ column (``updated_at``) with a lookback window: each sync re-reads rows whose cu
 versions (primary key + cursor value) it already loaded, so raw holds each version once.
 Hard deletes are appended as tombstones (``deletes.py``); schema drift follows the source's
 contract (``sources/contract.py``).
+
+As a plug-in (``sources/plugin.py``): ``config_model``, ``raw_tables`` and ``build_source``.
 """
 
 from __future__ import annotations
@@ -33,13 +35,15 @@ from crm_warehouse.sources.contract import (
     not_quarantined_before,
     type_name,
 )
+from crm_warehouse.sources.crm_database.config import SqlDatabaseSource
 from crm_warehouse.sources.crm_database.deletes import (
     DeletePlan,
     missing_keys,
     replicated_tombstones,
     tombstones,
 )
-from crm_warehouse.sources.crm_database.extract import Database
+from crm_warehouse.sources.crm_database.extract import Database, database_url
+from crm_warehouse.sources.crm_database.plan import delete_plan
 from crm_warehouse.sources.crm_database.replication import ReplicationError
 from crm_warehouse.sources.metadata import (
     DELETES_SUFFIX,
@@ -48,7 +52,10 @@ from crm_warehouse.sources.metadata import (
     stamp,
     utc_now,
 )
+from crm_warehouse.sources.plugin import SourceJob
 from crm_warehouse.sources.sync import SyncReport
+
+config_model = SqlDatabaseSource
 
 CURSOR_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -92,6 +99,29 @@ def crm_database(
         )
         for table, key in tables.items()
     ]
+
+
+def raw_tables(name: str, config: SqlDatabaseSource) -> list[str]:
+    return [f"{name}_{table}" for table in config.tables]
+
+
+def build_source(job: SourceJob) -> Any:
+    config: SqlDatabaseSource = job.config
+    url = database_url(config.url.get_secret_value(), root=job.root)
+    db = Database(url, backend=config.backend, where=job.where)
+    return crm_database(
+        job.name,
+        db,
+        config.tables,
+        cursor_column=config.cursor_column,
+        lookback=dt.timedelta(minutes=config.lookback_minutes),
+        batch_size=config.batch_size,
+        timezone=config.timezone,
+        schema_contract=config.schema_contract,
+        deletes=delete_plan(job, db, url),
+        sync=job.sync,
+        on_rows=job.on_rows,
+    )
 
 
 def _prepare_deletes(plan: DeletePlan, tables: dict[str, str], sync: SyncReport) -> None:
@@ -351,8 +381,8 @@ def _declared_type(declared: str) -> str:
 
 
 def _remember_slot(state: dict[str, Any], plan: DeletePlan) -> None:
-    """For the next sync (read back by ingestion): that this source reads the slot, and the
-    position up to which this load holds its deletes."""
+    """For the next sync (read back by ``plan.slot_position``): that this source reads the
+    slot, and the position up to which this load holds its deletes."""
     if plan.mode == "replication" and plan.stream is not None and plan.replicated is not None:
         state["replication_slot"] = plan.stream.slot
         state["replication_lsn"] = plan.replicated.upto_lsn

@@ -3,6 +3,8 @@
 A file is identified by its path and the sha256 of its content. A file already loaded with the
 same content loads nothing; a changed file under the same name loads again (its rows become new
 versions in raw). Values are kept as text, untransformed; staging casts them.
+
+As a plug-in (``sources/plugin.py``): ``config_model``, ``raw_tables`` and ``build_source``.
 """
 
 from __future__ import annotations
@@ -23,8 +25,12 @@ from dlt.sources import DltResource
 from crm_warehouse.errors import SourceError
 from crm_warehouse.sources.contract import compare_columns
 from crm_warehouse.sources.helpdesk_csv.columns import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from crm_warehouse.sources.helpdesk_csv.config import HelpdeskCsvSource
 from crm_warehouse.sources.metadata import column_hints, stamp, utc_now
+from crm_warehouse.sources.plugin import SourceJob
 from crm_warehouse.sources.sync import SyncReport
+
+config_model = HelpdeskCsvSource
 
 ROW_NUMBER = "_source_row_number"
 
@@ -33,6 +39,21 @@ FileCounter = Callable[[str, int], None]
 
 def snake_case(header: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", header.strip().lower()).strip("_")
+
+
+def raw_tables(name: str, config: HelpdeskCsvSource) -> list[str]:
+    return [f"{name}_tickets"]
+
+
+def build_source(job: SourceJob) -> Any:
+    config: HelpdeskCsvSource = job.config
+    return helpdesk_csv(
+        job.name,
+        job.resolve(config.feed_dir),
+        pattern=config.pattern,
+        on_rows=job.on_rows,
+        sync=job.sync,
+    )
 
 
 @dlt.source(name="helpdesk_csv", max_table_nesting=0)

@@ -10,6 +10,8 @@ key + ``updated_at``) it already holds - also when a page arrives twice - so raw
 version once. The cursor advances only when the whole sync loaded, whatever order the pages
 came in. Records are typed against the endpoint's declared columns (``schema.py``) and the
 source's schema contract (``sources/contract.py``) before they reach raw.
+
+As a plug-in (``sources/plugin.py``): ``config_model``, ``raw_tables`` and ``build_source``.
 """
 
 from __future__ import annotations
@@ -29,7 +31,6 @@ from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
 
 from crm_warehouse.errors import SourceError
-from crm_warehouse.settings import MarketingApiSource
 from crm_warehouse.sources.contract import (
     QUARANTINE_TABLE,
     ColumnChange,
@@ -37,14 +38,41 @@ from crm_warehouse.sources.contract import (
     not_quarantined_before,
     type_name,
 )
+from crm_warehouse.sources.marketing_api.config import MarketingApiSource
 from crm_warehouse.sources.marketing_api.schema import ENDPOINT_COLUMNS, records_to_arrow
 from crm_warehouse.sources.metadata import raw_item, stamp, utc_now
+from crm_warehouse.sources.plugin import SourceJob
 from crm_warehouse.sources.sync import SyncReport
+
+config_model = MarketingApiSource
 
 API_PREFIX = "/v1"
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 RowCounter = Callable[[str, int], None]
+
+
+def raw_tables(name: str, config: MarketingApiSource) -> list[str]:
+    return [f"{name}_{endpoint}" for endpoint in config.endpoints]
+
+
+def build_source(job: SourceJob) -> Any:
+    config: MarketingApiSource = job.config
+    if config.base_url is None or config.token is None:
+        raise SourceError(
+            "the marketing API's base_url is not set",
+            where=job.where,
+            fix=f"set sources.{job.name}.base_url to the API root (https://...) and its token "
+            "in .secrets.toml",
+        )
+    return marketing_api(
+        job.name,
+        config.base_url,
+        config.token.get_secret_value(),
+        config,
+        sync=job.sync,
+        on_rows=job.on_rows,
+    )
 
 
 @dlt.source(name="marketing_api", max_table_nesting=0)

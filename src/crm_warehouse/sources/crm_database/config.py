@@ -1,0 +1,58 @@
+"""``[sources.<name>]`` of kind ``sqlite`` or ``postgres``: the CRM database."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+
+from crm_warehouse.settings.base import SchemaContract, Strict
+from crm_warehouse.settings.sources import SourceSettings
+
+CRM_PRIMARY_KEYS = {
+    "customers": "customer_id",
+    "products": "product_id",
+    "orders": "order_id",
+    "order_items": "order_item_id",
+}
+
+
+class ReplicationConfig(Strict):
+    """Logical replication (pgoutput) used to capture hard deletes on PostgreSQL."""
+
+    slot_name: str | None = Field(default=None, description="default crm_warehouse_<source>")
+    publication: str | None = Field(default=None, description="default crm_warehouse_<source>")
+    max_lag_mb: int = Field(default=1024, ge=1, description="report a slot further behind")
+
+
+class SqlDatabaseSource(SourceSettings):
+    """A relational CRM database read table by table on an ``updated_at`` cursor."""
+
+    kind: Literal["sqlite", "postgres"]
+    url: SecretStr = Field(description="SQLAlchemy-style URL; may hold a password, so secret")
+    tables: dict[str, str] = Field(
+        default_factory=lambda: dict(CRM_PRIMARY_KEYS),
+        description="table name -> primary key column",
+    )
+    cursor_column: str = "updated_at"
+    lookback_minutes: int = Field(default=120, ge=0)
+    batch_size: int = Field(default=500_000, gt=0)
+    backend: Literal["auto", "copy", "adbc", "connectorx"] = Field(
+        default="auto", description="auto: COPY for PostgreSQL, ADBC for SQLite (fastest)"
+    )
+    deletes: Literal["reconcile", "replication", "none"] = "reconcile"
+    replication: ReplicationConfig = ReplicationConfig()
+    schema_contract: SchemaContract = "quarantine"
+
+    @field_validator("url")
+    @classmethod
+    def _url_has_scheme(cls, value: SecretStr) -> SecretStr:
+        if "://" not in value.get_secret_value():
+            raise ValueError("must be a URL such as sqlite:///data/source/crm.sqlite")
+        return value
+
+    def scheme(self) -> str:
+        return self.url.get_secret_value().split("://", 1)[0].split("+", 1)[0]
+
+    def raw_cursor_column(self) -> str | None:
+        return self.cursor_column
