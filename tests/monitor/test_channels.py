@@ -48,6 +48,36 @@ url = "{http_receiver.url("/teams/webhookb2/abc123")}"
     assert set(facts) == {"What", "Where", "Run", "Since", "Hint", "Logs"}
 
 
+def test_apprise_channel_delivers_through_apprise(project, cli, http_receiver):
+    """An apprise URL channel: apprise's own JSON plug-in posts to a local receiver."""
+    port = http_receiver.port
+    settings = project(f"""
+[monitor.alerts.channels.anything]
+kind = "apprise"
+url = "json://127.0.0.1:{port}/apprise/hook?-X-Probe=yes"
+
+[monitor.alerts.channels.nobody]
+kind = "apprise"
+url = "json://127.0.0.1:{free_port()}/closed"
+""")
+    run = cli(settings)
+    assert run("ingest", "--source", "helpdesk").exit_code == 3
+    (message,) = http_receiver.to("/apprise/")
+    assert message.headers["X-Probe"] == "yes"
+    assert message.json["title"] == "FAILING: source helpdesk failed to load"
+    assert message.json["type"] == "failure"
+    assert "Where: source helpdesk (ingest)" in message.json["message"].splitlines()
+    with duckdb.connect(str(settings.duckdb_path)) as con:
+        deliveries = con.execute(
+            "select channel, channel_kind, status, error from ops.alert_deliveries order by 1"
+        ).fetchall()
+    assert [d[:3] for d in deliveries] == [
+        ("anything", "apprise", "ok"),
+        ("nobody", "apprise", "failed"),
+    ]
+    assert "did not accept" in deliveries[1][3]
+
+
 @pytest.fixture
 def tls_smtp(tmp_path):
     """An SMTP server that requires STARTTLS (self-signed certificate for 127.0.0.1)."""
@@ -123,7 +153,7 @@ url = "{http_receiver.url("/hook")}"
     def crash(*args, **kwargs):
         raise KeyError("order_total")
 
-    monkeypatch.setattr("crm_warehouse.runner.ingest", crash)
+    monkeypatch.setattr("crm_warehouse.ingest.pipeline.ingest", crash)
     result = cli(settings)("run")
     assert isinstance(result.exception, KeyError)  # a bug keeps its traceback
     with duckdb.connect(str(settings.duckdb_path)) as con:

@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.monitor.conftest import write_tickets
 
 from crm_warehouse.monitor import RunRecorder, StepRecord
+from crm_warehouse.transform.results import read_results
 
 SAMPLE_LINE = re.compile(r'^[a-z_][a-z0-9_]*(\{([a-z_]+="([^"\\]|\\.)*",?)+\})? -?[0-9.e+]+$')
 
@@ -108,8 +109,8 @@ def test_bigquery_bytes_are_stored_per_model_and_exported(project, tmp_path):
     target.mkdir()
     (target / "run_results.json").write_text(json.dumps(BIGQUERY_RUN_RESULTS))
     recorder = RunRecorder(settings, "transform")
-    recorder.import_dbt_artifacts(target)
-    recorder.import_dbt_artifacts(target)  # the same invocation is kept once
+    recorder.add_dbt(read_results(target, "build"))
+    recorder.add_dbt(read_results(target, "build"))  # the same invocation is kept once
     recorder.finish("ok")
 
     with duckdb.connect(str(settings.duckdb_path)) as con:

@@ -1,7 +1,10 @@
-"""Alert channels: Slack-compatible and Microsoft Teams webhooks, a generic JSON webhook, SMTP.
+"""Alert channels: any apprise URL (``kind = "apprise"``), and the project's own formats for
+Slack-compatible and Microsoft Teams webhooks, a generic JSON webhook and SMTP.
 
 ``send`` delivers one message (an alert, or a digest of several) and raises ``DeliveryError``
-when the channel does not take it. Errors never carry the channel's URL or credentials.
+when the channel does not take it. Errors never carry the channel's URL or credentials. Why the
+four older kinds keep their own payloads instead of apprise's plug-ins: docs/decisions.md,
+"Alert delivery".
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 from crm_warehouse.monitor.alerts import PRODUCT, Alert, digest_headline
 from crm_warehouse.monitor.redact import redact
 from crm_warehouse.settings.monitor import (
+    AppriseChannel,
     ChannelConfig,
     EmailChannel,
     SlackChannel,
@@ -34,7 +38,9 @@ class DeliveryError(Exception):
 def send(channel: ChannelConfig, alerts: list[Alert]) -> None:
     """Deliver ``alerts`` as one message (a digest when there are several)."""
     try:
-        if isinstance(channel, EmailChannel):
+        if isinstance(channel, AppriseChannel):
+            _send_apprise(channel, alerts)
+        elif isinstance(channel, EmailChannel):
             _send_email(channel, alerts)
         else:
             _post(channel, _payload(channel, alerts))
@@ -44,7 +50,25 @@ def send(channel: ChannelConfig, alerts: list[Alert]) -> None:
         raise DeliveryError(_describe(exc)) from None
 
 
-def _payload(channel: ChannelConfig, alerts: list[Alert]) -> dict[str, Any]:
+def _send_apprise(channel: AppriseChannel, alerts: list[Alert]) -> None:
+    import apprise
+
+    notifier = apprise.Apprise(asset=apprise.AppriseAsset(app_id=PRODUCT))
+    if not notifier.add(channel.url.get_secret_value()):
+        raise DeliveryError("apprise does not understand the channel's URL")
+    failing = any(a.status == "failing" for a in alerts)
+    delivered = notifier.notify(
+        title=_headline(alerts),
+        body=_text(alerts),
+        notify_type=apprise.NotifyType.FAILURE if failing else apprise.NotifyType.SUCCESS,
+    )
+    if not delivered:
+        raise DeliveryError("the apprise service did not accept the message (see the log)")
+
+
+def _payload(
+    channel: SlackChannel | TeamsChannel | WebhookChannel, alerts: list[Alert]
+) -> dict[str, Any]:
     if isinstance(channel, SlackChannel):
         return _slack(alerts)
     if isinstance(channel, TeamsChannel):

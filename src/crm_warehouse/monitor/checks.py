@@ -8,7 +8,6 @@ failing check and clear only on a passing check of the same kind and subject.
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,8 @@ import duckdb
 
 from crm_warehouse.monitor.snapshots import source_of
 from crm_warehouse.monitor.store import FAILED_STATUSES, rows
+from crm_warehouse.quality.freshness import freshness_breached, freshness_detail
+from crm_warehouse.quality.volume import load_volume
 from crm_warehouse.settings import Settings
 from crm_warehouse.warehouse import OPS_SCHEMA as OPS
 
@@ -153,9 +154,7 @@ def _dbt_checks(steps: list[dict[str, Any]], dbt_log: Path) -> list[Check]:
 def _freshness_checks(
     con: duckdb.DuckDBPyConnection, settings: Settings, run_id: str, steps: list[dict[str, Any]]
 ) -> list[Check]:
-    failing_statuses = {"error", "runtime error"} | (
-        {"warn"} if settings.monitor.alerts.freshness_level == "warn" else set()
-    )
+    level = settings.monitor.alerts.freshness_level
     results = rows(con, f"select * from {OPS}.source_freshness where run_id = ?", [run_id])
     if not results:  # dbt artifacts not imported: fall back on the recorded nodes
         results = [
@@ -177,28 +176,15 @@ def _freshness_checks(
             Check(
                 FRESHNESS_BREACH,
                 subject,
-                result["status"] in failing_statuses,
+                freshness_breached(result["status"], level),
                 title=f"source {subject} is stale (freshness {result['status']})",
                 location=f"source {subject} (freshness SLA)",
-                message=_freshness_detail(result),
+                message=freshness_detail(result),
                 hint="check that the connector or feed still delivers; the SLA is set in "
                 "transform/models/staging/*/_*__sources.yml",
             )
         )
     return checks
-
-
-def _freshness_detail(result: dict[str, Any]) -> str:
-    if result.get("error"):
-        return str(result["error"])
-    parts = []
-    if result.get("max_loaded_at"):
-        parts.append(f"newest row loaded at {result['max_loaded_at']:%Y-%m-%d %H:%M} UTC")
-    if result.get("age_seconds") is not None:
-        parts.append(f"{result['age_seconds'] / 3600:.1f} h old")
-    if result.get("error_after_seconds"):
-        parts.append(f"SLA {result['error_after_seconds'] / 3600:.0f} h")
-    return ", ".join(parts)
 
 
 def _publish_checks(run: dict[str, Any], steps: list[dict[str, Any]]) -> list[Check]:
@@ -243,31 +229,19 @@ def _volume_checks(
     rule = settings.monitor.volume
     today = now.astimezone(dt.UTC).date()
     daily = _daily_rows(con, tables, today - dt.timedelta(days=rule.history_days))
-    checks = []
-    for table in tables:
-        history = [n for day, n in daily.get(table, {}).items() if day < today]
-        if len(history) < rule.min_history_days:
-            continue
-        baseline = statistics.median(history)
-        if baseline < rule.min_rows:
-            continue
-        loaded = daily.get(table, {}).get(today, 0)
-        ratio = loaded / baseline
-        direction = "drop" if ratio < rule.drop_ratio else "spike"
-        checks.append(
-            Check(
-                VOLUME_ANOMALY,
-                table,
-                not rule.drop_ratio <= ratio <= rule.spike_ratio,
-                title=f"row volume {direction} in {table}",
-                location=f"raw table {table} (ingest)",
-                message=f"{loaded:,} rows loaded today (UTC) vs a median of {baseline:,.0f} "
-                f"per day over the previous {len(history)} days with loads ({ratio:.0%})",
-                hint="compare with the source system; thresholds are monitor.volume.drop_ratio "
-                "and spike_ratio",
-            )
+    return [
+        Check(
+            VOLUME_ANOMALY,
+            volume.table,
+            volume.anomalous,
+            title=f"row volume {volume.direction} in {volume.table}",
+            location=f"raw table {volume.table} (ingest)",
+            message=volume.detail(),
+            hint="compare with the source system; thresholds are monitor.volume.drop_ratio "
+            "and spike_ratio",
         )
-    return checks
+        for volume in load_volume(daily, tables, today, rule)
+    ]
 
 
 def _daily_rows(

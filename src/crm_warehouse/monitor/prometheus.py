@@ -1,6 +1,7 @@
-"""The monitoring figures as OpenMetrics text (which Prometheus' text format also accepts):
-written to ``<data_dir>/metrics/crm_warehouse.prom`` after each run for a node_exporter textfile
-collector or any scraper, and printed by ``crm-warehouse metrics``.
+"""The monitoring figures as OpenMetrics text, rendered by ``prometheus-client`` (a registry
+of gauge families and its OpenMetrics writer): written to
+``<data_dir>/metrics/crm_warehouse.prom`` after each run for a node_exporter textfile collector
+or any scraper, and printed by ``crm-warehouse metrics``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.openmetrics.exposition import generate_latest
 
 from crm_warehouse.monitor.store import FAILED_STATUSES, rows
 from crm_warehouse.settings import Settings
@@ -46,11 +50,32 @@ def render(con: duckdb.DuckDBPyConnection, settings: Settings, now: dt.datetime)
         *_dbt_families(con, settings),
         *_incident_families(con, now),
     ]
-    return "".join(_format(f) for f in families) + "# EOF\n"
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Families(families))
+    return generate_latest(registry).decode()
+
+
+class _Families:
+    """The families as a prometheus-client collector (one gauge family each)."""
+
+    def __init__(self, families: list[Family]) -> None:
+        self.families = families
+
+    def collect(self) -> list[GaugeMetricFamily]:
+        collected = []
+        for family in self.families:
+            names = list(family.samples[0][0]) if family.samples else []
+            gauge = GaugeMetricFamily(f"{PREFIX}_{family.name}", family.help, labels=names)
+            for labels, value in family.samples:
+                gauge.add_metric([labels[name] for name in names], value)
+            collected.append(gauge)
+        return collected
 
 
 def write_atomically(text: str, path: Path) -> Path:
-    """Replace the file in one step, so a scraper or a browser never reads half of it."""
+    """Replace the file in one step, so a scraper or a browser never reads half of it
+    (prometheus-client's ``write_to_textfile`` does the same, but in the older text format,
+    without OpenMetrics' ``# EOF``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_text(text, encoding="utf-8")
@@ -178,22 +203,3 @@ def _incident_families(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> list
     ).fetchall():
         failures.add(n, channel=channel)
     return [incidents, failures]
-
-
-def _format(family: Family) -> str:
-    name = f"{PREFIX}_{family.name}"
-    lines = [f"# HELP {name} {family.help}", f"# TYPE {name} gauge"]
-    for labels, value in family.samples:
-        label_text = ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items())
-        lines.append(
-            f"{name}{{{label_text}}} {_number(value)}" if label_text else f"{name} {_number(value)}"
-        )
-    return "\n".join(lines) + "\n"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)

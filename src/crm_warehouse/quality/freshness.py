@@ -1,8 +1,18 @@
-"""The freshness gate: how old each source's newest loaded row is (``_ab_synced_at``)."""
+"""Freshness, judged in one place:
+
+* the freshness gate: how old each source's newest loaded row is (``_ab_synced_at``) against
+  ``[quality.freshness]`` (``freshness_results``; ``run`` publishes only within it);
+* dbt's source freshness (the SLA per source table in the staging ``_*__sources.yml``, checked
+  by the transform step): which of its results count as a breach at the alert level configured
+  (``freshness_breached``), and how to describe one; the monitor raises an incident for each
+  breach.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 import duckdb
 
@@ -62,3 +72,23 @@ def freshness_results(
             )
         )
     return results
+
+
+def freshness_breached(status: str, level: str) -> bool:
+    """Whether a dbt source freshness result is a breach: an error, or with ``level = "warn"``
+    a warning too."""
+    return status in {"error", "runtime error"} or (level == "warn" and status == "warn")
+
+
+def freshness_detail(result: Mapping[str, Any]) -> str:
+    """A dbt source freshness result in words: newest row, its age, the SLA."""
+    if result.get("error"):
+        return str(result["error"])
+    parts = []
+    if result.get("max_loaded_at"):
+        parts.append(f"newest row loaded at {result['max_loaded_at']:%Y-%m-%d %H:%M} UTC")
+    if result.get("age_seconds") is not None:
+        parts.append(f"{result['age_seconds'] / 3600:.1f} h old")
+    if result.get("error_after_seconds"):
+        parts.append(f"SLA {result['error_after_seconds'] / 3600:.0f} h")
+    return ", ".join(parts)

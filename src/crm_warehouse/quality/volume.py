@@ -1,10 +1,21 @@
-"""The volume gate: rows per raw table and per fact against the previous published run."""
+"""Row volume, judged in one place:
+
+* the volume gate: rows per raw table and per fact against the previous published run
+  (``volume_results``; ``run`` publishes only within its limits);
+* the daily load check: rows loaded per raw table today against the median day of the recent
+  history (``load_volume``); the monitor raises an incident for each anomaly it reports.
+"""
 
 from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass
 
 import duckdb
 
 from crm_warehouse.quality.gates import PASS, GateResult, judged
+from crm_warehouse.settings.monitor import VolumeCheck
 from crm_warehouse.settings.quality import VolumeGate
 from crm_warehouse.warehouse import RAW_SCHEMA
 
@@ -63,3 +74,45 @@ def volume_results(
     return results or [
         GateResult(KIND, "tables", PASS, f"{len(current)} tables within limits of the previous run")
     ]
+
+
+@dataclass(frozen=True)
+class LoadVolume:
+    """Rows loaded into one raw table today (UTC) against the median of the previous days."""
+
+    table: str
+    loaded: int
+    baseline: float
+    days: int  # previous days with loads
+    anomalous: bool
+    direction: str  # drop (below the drop ratio) | spike
+
+    @property
+    def ratio(self) -> float:
+        return self.loaded / self.baseline
+
+    def detail(self) -> str:
+        return (
+            f"{self.loaded:,} rows loaded today (UTC) vs a median of {self.baseline:,.0f} per "
+            f"day over the previous {self.days} days with loads ({self.ratio:.0%})"
+        )
+
+
+def load_volume(
+    daily: dict[str, dict[dt.date, int]], tables: list[str], today: dt.date, rule: VolumeCheck
+) -> list[LoadVolume]:
+    """Each of ``tables`` with enough history (``daily``: table -> day -> rows loaded)."""
+    found = []
+    for table in tables:
+        history = [n for day, n in daily.get(table, {}).items() if day < today]
+        if len(history) < rule.min_history_days:
+            continue
+        baseline = statistics.median(history)
+        if baseline < rule.min_rows:
+            continue
+        loaded = daily.get(table, {}).get(today, 0)
+        ratio = loaded / baseline
+        anomalous = not rule.drop_ratio <= ratio <= rule.spike_ratio
+        direction = "drop" if ratio < rule.drop_ratio else "spike"
+        found.append(LoadVolume(table, loaded, baseline, len(history), anomalous, direction))
+    return found

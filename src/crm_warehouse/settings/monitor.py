@@ -63,8 +63,25 @@ class EmailChannel(Strict):
     timeout_seconds: float = Field(default=10.0, gt=0)
 
 
+class AppriseChannel(Strict):
+    """Any service apprise reaches (Slack, Teams, Discord, Telegram, ntfy, PagerDuty, email and
+    100+ more), one apprise URL per channel, e.g. ``slack://T.../B.../token`` or
+    ``json://host/path``: the alert's headline as the title, its lines as the body."""
+
+    kind: Literal["apprise"]
+    url: SecretStr = Field(description="an apprise URL; holds the service's credentials: secret")
+
+    @field_validator("url")
+    @classmethod
+    def _has_scheme(cls, value: SecretStr) -> SecretStr:
+        if "://" not in value.get_secret_value():
+            raise ValueError("must be an apprise URL such as slack://... or json://host/path")
+        return value
+
+
 ChannelConfig = Annotated[
-    SlackChannel | TeamsChannel | WebhookChannel | EmailChannel, Field(discriminator="kind")
+    SlackChannel | TeamsChannel | WebhookChannel | EmailChannel | AppriseChannel,
+    Field(discriminator="kind"),
 ]
 
 
