@@ -133,7 +133,7 @@ def dlt_sql_table(url: str, backend: str, work: Path) -> int:
 
 
 def pipeline_ingest(url: str, backend: str, work: Path, table: str = "order_items") -> int:
-    from crm_warehouse.cli import load_config as load_settings
+    from crm_warehouse.cli import load_config
     from crm_warehouse.ingest import ingest
 
     kind = "postgres" if url.startswith("postgresql") else "sqlite"
@@ -149,7 +149,7 @@ def pipeline_ingest(url: str, backend: str, work: Path, table: str = "order_item
     config.write_text(
         text[:start] + f'[sources.crm.tables]\n{table} = "order_item_id"' + text[end:]
     )
-    (load,) = ingest(load_settings(config), "bench", only=["crm"])
+    (load,) = ingest(load_config(config), "bench", only=["crm"])
     if load.status != "ok":
         sys.exit(f"pipeline ({backend}) failed: {load.error}")
     return raw_count(work / "data" / "warehouse.duckdb", f"crm_{table}")

@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from crm_warehouse.cli import load_config as load_settings
+from crm_warehouse.cli import load_config
 from crm_warehouse.ingest import SourceLoad
 from crm_warehouse.settings import Settings
 
@@ -79,7 +79,7 @@ def project(tmp_path: Path) -> Callable[..., Settings]:
     """A throwaway project folder with its own config, sources and warehouse."""
 
     def make(extra: str = "") -> Settings:
-        return load_settings(write_config(tmp_path, extra))
+        return load_config(write_config(tmp_path, extra))
 
     return make
 
@@ -127,7 +127,7 @@ class Project:
 
     @property
     def settings(self) -> Settings:
-        return load_settings(self.config)
+        return load_config(self.config)
 
     def cli(
         self, *args: str, env: dict[str, str] | None = None, check: bool = True

@@ -25,6 +25,14 @@ from crm_warehouse.monitor.store import FAILED_STATUSES
 from crm_warehouse.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from crm_warehouse.monitor.report import (
+        GateReport,
+        RunSummary,
+        SourceStatus,
+        StatusReport,
+        StepRow,
+        SyncRow,
+    )
     from crm_warehouse.runner import Progress, RunOutcome
 
 app = typer.Typer(
@@ -334,16 +342,14 @@ def status(
 ) -> None:
     """What the last runs did, per-step results, source lag and freshness, open incidents."""
     from crm_warehouse.monitor.status import read_status
-    from crm_warehouse.quality.status import last_gate_results
 
     settings = _settings()
     try:
         report = read_status(settings, last=runs)
-        report["quality"] = last_gate_results(settings)
     except PipelineError as error:
         raise _fail(error) from None
     if as_json:
-        console.print_json(json.dumps(report, default=str))
+        console.print_json(json.dumps(report.as_json(), default=str))
         return
     _print_status(report)
 
@@ -413,16 +419,16 @@ def _print_figures(figures: list[Any]) -> None:
     console.print(table)
 
 
-def _print_status(report: dict[str, Any]) -> None:
-    _print_runs(report["runs"])
-    _print_last_steps(report["last_run_steps"])
-    _print_sources(report["sources"])
-    _print_syncs(report.get("last_run_syncs") or [])
-    _print_quality(report.get("quality"))
+def _print_status(report: StatusReport) -> None:
+    _print_runs(report.runs)
+    _print_last_steps(report.last_run_steps)
+    _print_sources(report.sources)
+    _print_syncs(report.last_run_syncs)
+    _print_quality(report.quality)
     _print_rows(
         "Failing checks",
         ("check", "status", "detail"),
-        [(c["check"], c["status"], c["detail"][:160]) for c in report["failing_checks"]],
+        [(c.check, c.status, c.detail[:160]) for c in report.failing_checks],
         empty="none",
     )
     _print_rows(
@@ -430,77 +436,70 @@ def _print_status(report: dict[str, Any]) -> None:
         ("since (UTC)", "kind", "subject", "runs", "what"),
         [
             (
-                _when(i["opened_at"]),
-                i["kind"],
-                i["subject"],
-                str(i["occurrences"]),
-                f"{i['title']}: {i['message'] or ''}"[:160],
+                _when(i.opened_at),
+                i.kind,
+                i.subject,
+                str(i.occurrences),
+                f"{i.title}: {i.message or ''}"[:160],
             )
-            for i in report["incidents"]
+            for i in report.incidents
         ],
         empty="none",
     )
-    if report["alert_failures"]:
+    if report.alert_failures:
         _print_rows(
             "Alert deliveries that failed (24 h)",
             ("channel", "failures", "last error"),
-            [
-                (a["channel"], str(a["failures"]), a["last_error"] or "")
-                for a in report["alert_failures"]
-            ],
+            [(a.channel, str(a.failures), a.last_error or "") for a in report.alert_failures],
         )
 
 
-def _print_quality(quality: dict[str, Any] | None) -> None:
+def _print_quality(quality: GateReport | None) -> None:
     if not quality:
         return
-    gates = quality["gates"]
-    passed = sum(1 for g in gates if g["status"] == "pass")
-    quarantined = sum(sum(r.values()) for r in quality["quarantined"].values())
+    gates = quality.gates
+    passed = sum(1 for g in gates if g.status == "pass")
+    quarantined = sum(sum(r.values()) for r in quality.quarantined.values())
     title = (
-        f"Quality gates of run {quality['run_id']} ({quality['run_status']}): "
+        f"Quality gates of run {quality.run_id} ({quality.run_status}): "
         f"{passed} of {len(gates)} passed; {quarantined:,} row(s) quarantined"
     )
-    flagged = [(g["gate"], g["status"], g["detail"][:160]) for g in gates if g["status"] != "pass"]
+    flagged = [(g.gate, g.status, g.detail[:160]) for g in gates if g.status != "pass"]
     if flagged:
         _print_rows(title, ("gate", "status", "detail"), flagged)
     else:
         console.print(title, highlight=False)
-    if quality["override"]:
-        console.print(f"override: {quality['override']}", highlight=False, soft_wrap=True)
+    if quality.override:
+        console.print(f"override: {quality.override}", highlight=False, soft_wrap=True)
 
 
-def _print_runs(runs: list[dict[str, Any]]) -> None:
+def _print_runs(runs: list[RunSummary]) -> None:
     _print_rows(
         "Recent runs",
         ("run id", "command", "status", "started (UTC)", "s", "stages"),
         [
             (
-                r["run_id"],
-                r["command"],
-                r["status"],
-                _when(r["started_at"]),
-                f"{r['seconds'] or 0:.1f}",
-                ", ".join(
-                    f"{s['name']} {s['status']} {s['seconds'] or 0:.1f}s" for s in r["stages"]
-                ),
+                r.run_id,
+                r.command,
+                r.status,
+                _when(r.started_at),
+                f"{r.seconds or 0:.1f}",
+                ", ".join(f"{s.name} {s.status} {s.seconds or 0:.1f}s" for s in r.stages),
             )
             for r in runs
         ],
         empty="none recorded yet",
     )
-    if runs and runs[0]["error"]:
-        console.print(f"last run failed: {runs[0]['error']}", highlight=False, soft_wrap=True)
+    if runs and runs[0].error:
+        console.print(f"last run failed: {runs[0].error}", highlight=False, soft_wrap=True)
 
 
-def _print_last_steps(steps: list[dict[str, Any]]) -> None:
-    dbt_steps = [
-        s for s in steps if s["step"] in {"transform", "freshness"} and s["status"] != "no-op"
+def _print_last_steps(steps: list[StepRow]) -> None:
+    dbt_steps = [s for s in steps if s.step in {"transform", "freshness"} and s.status != "no-op"]
+    shown = [s for s in steps if s.step not in {"transform", "freshness", "gate"}]
+    shown += sorted(dbt_steps, key=lambda s: (s.status not in FAILED_STATUSES, -(s.seconds or 0)))[
+        :10
     ]
-    shown = [s for s in steps if s["step"] not in {"transform", "freshness", "gate"}]
-    shown += sorted(
-        dbt_steps, key=lambda s: (s["status"] not in FAILED_STATUSES, -(s["seconds"] or 0))
-    )[:10]
     more = len(dbt_steps) - min(10, len(dbt_steps))
     note = f" (failed and slowest dbt nodes; +{more} more)" if more else ""
     _print_rows(
@@ -508,40 +507,40 @@ def _print_last_steps(steps: list[dict[str, Any]]) -> None:
         ("step", "name", "status", "s", "rows"),
         [
             (
-                s["step"],
-                _short(s["name"]),
-                s["status"],
-                f"{s['seconds'] or 0:.2f}",
-                "" if s["rows_written"] is None else f"{s['rows_written']:,}",
+                s.step,
+                _short(s.name),
+                s.status,
+                f"{s.seconds or 0:.2f}",
+                "" if s.rows_written is None else f"{s.rows_written:,}",
             )
             for s in shown
         ],
     )
 
 
-def _print_sources(sources: list[dict[str, Any]]) -> None:
+def _print_sources(sources: list[SourceStatus]) -> None:
     _print_rows(
         "Sources (lag: now minus newest synced row / newest source cursor)",
         ("table", "rows", "last run read", "loaded", "lag", "cursor lag", "freshness"),
         [
             (
-                s["table"],
-                f"{s['rows']:,}",
-                _count(s.get("rows_extracted")),
-                f"{s['last_run_rows']:,}",
-                _age(s["sync_lag_seconds"]),
-                _age(s["cursor_lag_seconds"]),
-                s["freshness_status"] or "",
+                s.table,
+                f"{s.rows:,}",
+                _count(s.rows_extracted),
+                f"{s.last_run_rows:,}",
+                _age(s.sync_lag_seconds),
+                _age(s.cursor_lag_seconds),
+                s.freshness_status or "",
             )
             for s in sources
         ],
         empty="no raw tables yet",
     )
-    for warning in sorted({s["sync_warning"] for s in sources if s.get("sync_warning")}):
+    for warning in sorted({s.sync_warning for s in sources if s.sync_warning}):
         console.print(f"[yellow]source warning:[/] {warning}", highlight=False, soft_wrap=True)
 
 
-def _print_syncs(syncs: list[dict[str, Any]]) -> None:
+def _print_syncs(syncs: list[SyncRow]) -> None:
     """What each source's sync in the last run did; a failed one's error is in the run's
     error line and the failing checks."""
     if not syncs:
@@ -551,12 +550,12 @@ def _print_syncs(syncs: list[dict[str, Any]]) -> None:
         ("source", "table", "status", "read", "loaded", "cursor lag"),
         [
             (
-                s["source"],
-                s["table_name"],
-                s["status"],
-                _count(s["rows_extracted"]),
-                _count(s["rows_loaded"]),
-                _age(s["lag_seconds"]),
+                s.source,
+                s.table_name,
+                s.status,
+                _count(s.rows_extracted),
+                _count(s.rows_loaded),
+                _age(s.lag_seconds),
             )
             for s in syncs
         ],

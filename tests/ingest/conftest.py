@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from crm_warehouse.cli import load_config as load_settings
+from crm_warehouse.cli import load_config
 from crm_warehouse.demo import generate
 from crm_warehouse.ingest import SourceLoad
 from crm_warehouse.settings import Settings
@@ -43,7 +43,7 @@ def pg_settings(
             end = text.index("\n\n", start)
             lines = "\n".join(f'{t} = "{k}"' for t, k in tables.items())
             config.write_text(text[:start] + f"[sources.crm.tables]\n{lines}" + text[end:])
-            settings = load_settings(config)
+            settings = load_config(config)
         return settings
 
     return make

@@ -24,12 +24,14 @@ def test_commented_monitor_example_in_the_config_file_is_valid(project):
     settings = project("\n" + uncommented)
     assert settings.monitor.retention_days == 90
     assert sorted(settings.monitor.alerts.channels) == [
+        "ops_chat",
         "ops_mail",
         "ops_slack",
         "ops_teams",
         "pager",
     ]
     assert settings.monitor.alerts.channels["ops_teams"].kind == "teams"
+    assert settings.monitor.alerts.channels["ops_chat"].kind == "apprise"
 
 
 def test_teams_message_card(project, cli, http_receiver):
@@ -54,7 +56,7 @@ def test_apprise_channel_delivers_through_apprise(project, cli, http_receiver):
     settings = project(f"""
 [monitor.alerts.channels.anything]
 kind = "apprise"
-url = "json://127.0.0.1:{port}/apprise/hook?-X-Probe=yes"
+url = "json://127.0.0.1:{port}/apprise/hook?+X-Probe=yes"
 
 [monitor.alerts.channels.nobody]
 kind = "apprise"

@@ -12,7 +12,7 @@ from tests.conftest import REPO
 from tests.monitor.conftest import channels_toml
 
 from crm_warehouse import cli
-from crm_warehouse.cli import load_config as load_settings
+from crm_warehouse.cli import load_config
 from crm_warehouse.runner import Progress, step_transform
 from crm_warehouse.transform import Dbt
 
@@ -58,7 +58,7 @@ def tiny_dbt(project, http_receiver, tmp_path):
     settings = project(channels_toml(http_receiver))
     config = Path(settings.config_path)
     config.write_text(config.read_text().replace(f'"{REPO / "transform"}"', '"dbt"'))
-    settings = load_settings(config)
+    settings = load_config(config)
     settings.duckdb_path.parent.mkdir(parents=True)
     warehouse(
         settings,

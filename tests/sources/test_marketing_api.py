@@ -13,7 +13,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from crm_warehouse.cli import load_config as load_settings
+from crm_warehouse.cli import load_config
 from crm_warehouse.demo.marketing.data import Customer, marketing_records
 from crm_warehouse.demo.marketing.server import KEYS, MockMarketingApi
 from crm_warehouse.demo.services import source_services
@@ -67,7 +67,7 @@ def settings_for(folder: Path, api: MockMarketingApi, **extra: Any) -> Settings:
     )
     config = folder / "crm-warehouse.toml"
     config.write_text(text)
-    return load_settings(config)
+    return load_config(config)
 
 
 def sync(settings: Settings, run_id: str) -> SourceLoad:

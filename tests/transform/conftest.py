@@ -16,8 +16,8 @@ from typing import Any
 import duckdb
 import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
-from dbt.contracts.graph.nodes import CompiledNode
 
+from crm_warehouse.transform import dbt_internals
 from tests.transform import make_raw_fixture
 
 PROJECT_DIR = Path(__file__).resolve().parents[2] / "transform"
@@ -39,21 +39,6 @@ def _environment(values: dict[str, str | None]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
-
-
-def _forget_compilation(manifest: Any) -> None:
-    """Reset what compiling left on the nodes of a reused manifest.
-
-    dbt marks a node's ephemeral CTEs as injected when it compiles it; the next invocation
-    re-renders the SQL but, seeing the mark, skips the injection and the model fails with
-    "__dbt__cte__... does not exist". (A deep copy of the manifest breaks its lookups.)
-    """
-    for node in manifest.nodes.values():
-        if isinstance(node, CompiledNode):
-            node.extra_ctes_injected = False
-            node.extra_ctes = []
-            node.compiled = False
-            node._pre_injected_sql = None
 
 
 def _failures(result: dbtRunnerResult) -> str:
@@ -109,7 +94,7 @@ class DbtWarehouse:
                 if not parsed.success:
                     pytest.fail(f"dbt parse failed:\n{_failures(parsed)}")
                 self._manifest = parsed.result
-            _forget_compilation(self._manifest)
+            dbt_internals.reset_compiled_state(self._manifest)
             result = dbtRunner(manifest=self._manifest).invoke(command)
         if expect_success and not result.success:
             pytest.fail(f"dbt {' '.join(args)} failed:\n{_failures(result)}")

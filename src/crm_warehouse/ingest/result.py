@@ -9,10 +9,6 @@ from dataclasses import dataclass, field
 from crm_warehouse.sources.sync import SyncReport
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 @dataclass
 class SourceLoad:
     """What one source's sync did."""
@@ -25,7 +21,7 @@ class SourceLoad:
     extracted: dict[str, int] = field(default_factory=dict)  # raw table -> rows read
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
-    started_at: dt.datetime = field(default_factory=_now)
+    started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     seconds: float = 0.0
     finished_at: dt.datetime | None = None
     # what the source saw: per raw table rows, newest cursor, columns; schema changes

@@ -123,31 +123,24 @@ def _dbt_checks(steps: list[dict[str, Any]], dbt_log: Path) -> list[Check]:
             continue  # skipped: not looked at
         short = node_name(step["name"])
         if resource_type in _MODEL_TYPES:
-            checks.append(
-                Check(
-                    MODEL_FAILED,
-                    step["name"],
-                    failing,
-                    title=f"dbt {resource_type} {short} failed",
-                    location=f"{step['name']} (transform)",
-                    message=step["error"] or "",
-                    hint=f"fix the {resource_type}, then `crm-warehouse transform --select "
-                    f"{short}+`; dbt log: {dbt_log}",
-                )
-            )
+            kind, what = MODEL_FAILED, resource_type
+            hint = f"fix the {resource_type}, then `crm-warehouse transform --select {short}+`"
         elif resource_type in _TEST_TYPES:
-            checks.append(
-                Check(
-                    TEST_FAILED,
-                    step["name"],
-                    failing,
-                    title=f"dbt {resource_type.replace('_', ' ')} {short} failed",
-                    location=f"{step['name']} (transform)",
-                    message=step["error"] or "",
-                    hint=f"fix the data or the model, then `crm-warehouse transform --select "
-                    f"{short}`; dbt log: {dbt_log}",
-                )
+            kind, what = TEST_FAILED, resource_type.replace("_", " ")
+            hint = f"fix the data or the model, then `crm-warehouse transform --select {short}`"
+        else:
+            continue
+        checks.append(
+            Check(
+                kind,
+                step["name"],
+                failing,
+                title=f"dbt {what} {short} failed",
+                location=f"{step['name']} (transform)",
+                message=step["error"] or "",
+                hint=f"{hint}; dbt log: {dbt_log}",
             )
+        )
     return checks
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from crm_warehouse.monitor.prometheus import write_atomically
 from crm_warehouse.monitor.redact import redact
+from crm_warehouse.monitor.report import DailyVolume, RunStage, RunSummary, StatusReport
 
 _CSS = """
 body{font:14px/1.4 system-ui,sans-serif;margin:24px;color:#1d2430;max-width:1200px}
@@ -24,16 +25,16 @@ th{background:#f5f6fa;font-weight:600}td.n{text-align:right;font-variant-numeric
 """
 
 
-def write(report: dict[str, Any], path: Path, now: dt.datetime) -> Path:
+def write(report: StatusReport, path: Path, now: dt.datetime) -> Path:
     return write_atomically(render(report, now), path)
 
 
-def render(report: dict[str, Any], now: dt.datetime) -> str:
-    runs = report["runs"]
+def render(report: StatusReport, now: dt.datetime) -> str:
+    runs = report.runs
     last = runs[0] if runs else None
     state = (
-        f'<span class="badge {_e(last["status"])}">{_e(last["status"])}</span> last run '
-        f"{_e(last['run_id'])} ({_e(last['command'])}, {_ts(last['started_at'])})"
+        f'<span class="badge {_e(last.status)}">{_e(last.status)}</span> last run '
+        f"{_e(last.run_id)} ({_e(last.command)}, {_ts(last.started_at)})"
         if last
         else "no runs recorded yet"
     )
@@ -45,21 +46,21 @@ def render(report: dict[str, Any], now: dt.datetime) -> str:
             ["since", "kind", "what", "where", "runs", "hint"],
             [
                 [
-                    _ts(i["opened_at"]),
-                    i["kind"],
-                    f"{i['title']}: {i['message'] or ''}",
-                    i["location"],
-                    i["occurrences"],
-                    i["hint"],
+                    _ts(i.opened_at),
+                    i.kind,
+                    f"{i.title}: {i.message or ''}",
+                    i.location,
+                    i.occurrences,
+                    i.hint,
                 ]
-                for i in report["incidents"]
+                for i in report.incidents
             ],
             empty="no open incidents",
         ),
         _section(
             "Failing checks",
             ["check", "status", "detail"],
-            [[c["check"], c["status"], c["detail"]] for c in report["failing_checks"]],
+            [[c.check, c.status, c.detail] for c in report.failing_checks],
             empty="nothing failing in the last run",
         ),
         "<h2>Run history</h2>" + _duration_chart(list(reversed(runs))),
@@ -68,13 +69,13 @@ def render(report: dict[str, Any], now: dt.datetime) -> str:
             ["run", "command", "status", "started (UTC)", "seconds", "stages", "error"],
             [
                 [
-                    r["run_id"],
-                    r["command"],
-                    r["status"],
-                    _ts(r["started_at"]),
-                    _num(r["seconds"], 1),
-                    _stages(r["stages"]),
-                    r["error"] or "",
+                    r.run_id,
+                    r.command,
+                    r.status,
+                    _ts(r.started_at),
+                    _num(r.seconds, 1),
+                    _stages(r.stages),
+                    r.error or "",
                 ]
                 for r in runs
             ],
@@ -83,8 +84,8 @@ def render(report: dict[str, Any], now: dt.datetime) -> str:
             "Step durations in the last run",
             ["step", "name", "status", "seconds", "rows"],
             [
-                [s["step"], s["name"], s["status"], _num(s["seconds"], 2), _num(s["rows_written"])]
-                for s in report["last_run_steps"]
+                [s.step, s.name, s.status, _num(s.seconds, 2), _num(s.rows_written)]
+                for s in report.last_run_steps
             ],
         ),
         _section(
@@ -102,20 +103,20 @@ def render(report: dict[str, Any], now: dt.datetime) -> str:
             ],
             [
                 [
-                    s["source"] or "",
-                    s["table"],
-                    _num(s["rows"]),
-                    _num(s["last_run_rows"]),
-                    _ts(s["last_synced_at"]),
-                    _duration(s["sync_lag_seconds"]),
-                    _ts(s["newest_cursor_at"]),
-                    _duration(s["cursor_lag_seconds"]),
-                    s["freshness_status"] or "",
+                    s.source or "",
+                    s.table,
+                    _num(s.rows),
+                    _num(s.last_run_rows),
+                    _ts(s.last_synced_at),
+                    _duration(s.sync_lag_seconds),
+                    _ts(s.newest_cursor_at),
+                    _duration(s.cursor_lag_seconds),
+                    s.freshness_status or "",
                 ]
-                for s in report["sources"]
+                for s in report.sources
             ],
         ),
-        _volume_section(report["row_volume"]),
+        _volume_section(report.row_volume),
         _section(
             "Failed jobs per day",
             [
@@ -130,16 +131,16 @@ def render(report: dict[str, Any], now: dt.datetime) -> str:
             ],
             [
                 [
-                    str(d["run_date"]),
-                    d["runs"],
-                    d["failed_runs"],
-                    d["failed_source_steps"],
-                    d["failed_models"],
-                    d["failed_tests"],
-                    d["failed_freshness_checks"],
-                    d["failed_alert_deliveries"],
+                    str(d.run_date),
+                    d.runs,
+                    d.failed_runs,
+                    d.failed_source_steps,
+                    d.failed_models,
+                    d.failed_tests,
+                    d.failed_freshness_checks,
+                    d.failed_alert_deliveries,
                 ]
-                for d in report["failed_jobs"]
+                for d in report.failed_jobs
             ],
         ),
         _section(
@@ -147,13 +148,13 @@ def render(report: dict[str, Any], now: dt.datetime) -> str:
             ["rank", "model", "seconds", "average", "bytes processed"],
             [
                 [
-                    m["slowness_rank"],
-                    m["unique_id"],
-                    _num(m["last_execution_seconds"], 2),
-                    _num(m["avg_execution_seconds"], 2),
-                    _num(m["last_bytes_processed"]),
+                    m.slowness_rank,
+                    m.unique_id,
+                    _num(m.last_execution_seconds, 2),
+                    _num(m.avg_execution_seconds, 2),
+                    _num(m.last_bytes_processed),
                 ]
-                for m in report["slowest_models"]
+                for m in report.slowest_models
             ],
         ),
         _section(
@@ -161,13 +162,13 @@ def render(report: dict[str, Any], now: dt.datetime) -> str:
             ["channel", "kind", "failures", "last", "error"],
             [
                 [
-                    a["channel"],
-                    a["channel_kind"],
-                    a["failures"],
-                    _ts(a["last_failure_at"]),
-                    a["last_error"] or "",
+                    a.channel,
+                    a.channel_kind,
+                    a.failures,
+                    _ts(a.last_failure_at),
+                    a.last_error or "",
                 ]
-                for a in report["alert_failures"]
+                for a in report.alert_failures
             ],
             empty="every alert was delivered",
         ),
@@ -213,29 +214,29 @@ class _Html(str):
     """Markup built here from escaped parts."""
 
 
-def _stages(stages: list[dict[str, Any]]) -> _Html:
+def _stages(stages: list[RunStage]) -> _Html:
     return _Html(
         " ".join(
-            f'<span class="{_e(s["status"])}">{_e(s["name"])} {_num(s["seconds"], 1)}s</span>'
+            f'<span class="{_e(s.status)}">{_e(s.name)} {_num(s.seconds, 1)}s</span>'
             for s in stages
         )
     )
 
 
-def _duration_chart(runs: list[dict[str, Any]]) -> str:
+def _duration_chart(runs: list[RunSummary]) -> str:
     if not runs:
         return '<p class="muted">no runs</p>'
     width, height, gap = 720, 120, 2
-    longest = max((r["seconds"] or 0) for r in runs) or 1
+    longest = max((r.seconds or 0) for r in runs) or 1
     bar = max(4, (width - gap * len(runs)) // len(runs))
     bars = []
     for i, run in enumerate(runs):
-        h = max(1, int((run["seconds"] or 0) / longest * (height - 20)))
-        colour = "#1a7f37" if run["status"] == "ok" else "#c62828"
+        h = max(1, int((run.seconds or 0) / longest * (height - 20)))
+        colour = "#1a7f37" if run.status == "ok" else "#c62828"
         bars.append(
             f'<rect x="{i * (bar + gap)}" y="{height - h}" width="{bar}" height="{h}" '
-            f'fill="{colour}"><title>{_e(run["run_id"])} {_e(run["command"])} '
-            f"{_e(run['status'])} {_num(run['seconds'], 1)} s</title></rect>"
+            f'fill="{colour}"><title>{_e(run.run_id)} {_e(run.command)} '
+            f"{_e(run.status)} {_num(run.seconds, 1)} s</title></rect>"
         )
     return (
         f'<svg role="img" aria-label="run durations" width="{width}" height="{height}" '
@@ -245,10 +246,10 @@ def _duration_chart(runs: list[dict[str, Any]]) -> str:
     )
 
 
-def _volume_section(volume: list[dict[str, Any]]) -> str:
-    days = sorted({v["load_date"] for v in volume})
-    tables = sorted({v["table_name"] for v in volume})
-    loaded = {(v["table_name"], v["load_date"]): v["rows_loaded"] for v in volume}
+def _volume_section(volume: list[DailyVolume]) -> str:
+    days = sorted({v.load_date for v in volume})
+    tables = sorted({v.table_name for v in volume})
+    loaded = {(v.table_name, v.load_date): v.rows_loaded for v in volume}
     return _section(
         "Rows loaded per source table per day (UTC)",
         ["table", *(str(d) for d in days)],

@@ -1,15 +1,33 @@
-"""Read back what recent runs did and how the sources stand, for ``crm-warehouse status`` (and
-``--json``) and the ops page."""
+"""Read back what recent runs did and how the sources stand, as the typed ``StatusReport``
+(``report.py``) that ``crm-warehouse status`` (and ``--json``) and the ops page show."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import duckdb
 
 from crm_warehouse.errors import ConfigError
 from crm_warehouse.monitor import store
+from crm_warehouse.monitor.report import (
+    AlertFailure,
+    DailyVolume,
+    FailedJobs,
+    FailingCheck,
+    GateReport,
+    GateRow,
+    Incident,
+    RunStage,
+    RunSummary,
+    SlowModel,
+    SourceStatus,
+    StatusReport,
+    StepRow,
+    SyncRow,
+    typed,
+)
 from crm_warehouse.monitor.snapshots import measure_tables
 from crm_warehouse.monitor.store import FAILED_STATUSES, rows
 from crm_warehouse.settings import Settings
@@ -22,7 +40,10 @@ _STEP_ORDER = (
 )
 
 
-def read_status(settings: Settings, *, last: int = 10) -> dict[str, Any]:
+_GATE_ORDER = {"fail": 0, "warn": 1, "overridden": 2, "approved": 3, "pass": 4}
+
+
+def read_status(settings: Settings, *, last: int = 10) -> StatusReport:
     if not settings.duckdb_path.exists():
         raise ConfigError(
             f"no warehouse at {settings.duckdb_path}",
@@ -35,53 +56,65 @@ def read_status(settings: Settings, *, last: int = 10) -> dict[str, Any]:
 
 def report(
     con: duckdb.DuckDBPyConnection, settings: Settings, *, last: int, now: dt.datetime | None = None
-) -> dict[str, Any]:
+) -> StatusReport:
     """Everything `status` and the ops page show, read on ``con`` (ops tables migrated)."""
     now = now or dt.datetime.now(dt.UTC)
     runs = _runs(con, last)
-    last_run = runs[0]["run_id"] if runs else None
+    last_run = runs[0].run_id if runs else None
     steps = _steps(con, last_run)
-    return {
-        "generated_at": now,
-        "runs": runs,
-        "last_run_steps": steps,
-        "sources": _sources(con, settings, last_run, now),
-        "last_run_syncs": last_run_syncs(con, last_run),
-        "failures": [s for s in steps if s["status"] in FAILED_STATUSES],
-        "failing_checks": _failing_checks(con, steps),
-        "incidents": rows(
-            con, f"select * from {OPS}.incidents where status = 'open' order by opened_at"
+    return StatusReport(
+        generated_at=now,
+        runs=runs,
+        last_run_steps=steps,
+        sources=_sources(con, settings, last_run, now),
+        last_run_syncs=last_run_syncs(con, last_run),
+        failures=[s for s in steps if s.status in FAILED_STATUSES],
+        failing_checks=_failing_checks(con, steps),
+        incidents=typed(
+            Incident,
+            rows(con, f"select * from {OPS}.incidents where status = 'open' order by opened_at"),
         ),
-        "recent_incidents": rows(
-            con, f"select * from {OPS}.incidents order by opened_at desc limit 20"
+        recent_incidents=typed(
+            Incident, rows(con, f"select * from {OPS}.incidents order by opened_at desc limit 20")
         ),
-        "alert_failures": rows(
-            con,
-            f"select channel, channel_kind, count(*) as failures, "
-            f"max(attempted_at) as last_failure_at, arg_max(error, attempted_at) "
-            f"as last_error from {OPS}.alert_deliveries where status = 'failed' "
-            f"and attempted_at >= ? group by all order by channel",
-            [now - dt.timedelta(days=1)],
+        alert_failures=typed(
+            AlertFailure,
+            rows(
+                con,
+                f"select channel, channel_kind, count(*) as failures, "
+                f"max(attempted_at) as last_failure_at, arg_max(error, attempted_at) "
+                f"as last_error from {OPS}.alert_deliveries where status = 'failed' "
+                f"and attempted_at >= ? group by all order by channel",
+                [now - dt.timedelta(days=1)],
+            ),
         ),
-        "slowest_models": rows(
-            con,
-            f"select * from {OPS}.mtr_slowest_models "
-            f"where slowness_rank <= ? order by slowness_rank",
-            [settings.monitor.slowest_models],
+        slowest_models=typed(
+            SlowModel,
+            rows(
+                con,
+                f"select * from {OPS}.mtr_slowest_models "
+                f"where slowness_rank <= ? order by slowness_rank",
+                [settings.monitor.slowest_models],
+            ),
         ),
-        "row_volume": rows(
-            con,
-            f"select * from {OPS}.mtr_row_volume_daily where "
-            f"load_date >= ? order by load_date, table_name",
-            [(now - dt.timedelta(days=14)).date()],
+        row_volume=typed(
+            DailyVolume,
+            rows(
+                con,
+                f"select * from {OPS}.mtr_row_volume_daily where "
+                f"load_date >= ? order by load_date, table_name",
+                [(now - dt.timedelta(days=14)).date()],
+            ),
         ),
-        "failed_jobs": rows(
-            con, f"select * from {OPS}.mtr_failed_jobs_daily order by run_date desc limit 14"
+        failed_jobs=typed(
+            FailedJobs,
+            rows(con, f"select * from {OPS}.mtr_failed_jobs_daily order by run_date desc limit 14"),
         ),
-    }
+        quality=gate_report(con),
+    )
 
 
-def _runs(con: duckdb.DuckDBPyConnection, last: int) -> list[dict[str, Any]]:
+def _runs(con: duckdb.DuckDBPyConnection, last: int) -> list[RunSummary]:
     runs = rows(
         con,
         f"select run_id, command, status, started_at, finished_at, seconds, error, "
@@ -97,25 +130,26 @@ def _runs(con: duckdb.DuckDBPyConnection, last: int) -> list[dict[str, Any]]:
     ):
         stages.setdefault(step.pop("run_id"), []).append(step)
     for run in runs:
-        run["stages"] = stages.get(run["run_id"], [])
-    return runs
+        run["stages"] = typed(RunStage, stages.get(run["run_id"], []))
+    return typed(RunSummary, runs)
 
 
-def _steps(con: duckdb.DuckDBPyConnection, run_id: str | None) -> list[dict[str, Any]]:
+def _steps(con: duckdb.DuckDBPyConnection, run_id: str | None) -> list[StepRow]:
     if run_id is None:
         return []
-    return rows(
+    found = rows(
         con,
         f"select step, name, source, status, started_at, seconds, rows_written, "
         f"error from {OPS}.run_steps where run_id = ? "
         f"order by {_STEP_ORDER}, started_at nulls last, name",
         [run_id],
     )
+    return typed(StepRow, found)
 
 
 def _sources(
     con: duckdb.DuckDBPyConnection, settings: Settings, last_run: str | None, now: dt.datetime
-) -> list[dict[str, Any]]:
+) -> list[SourceStatus]:
     """Per raw table: size and lag measured now, last run's rows, freshness, last success."""
     last_rows = dict(
         con.execute(
@@ -137,38 +171,39 @@ def _sources(
         synced = syncs.get(stats.table_name, {})
         newest_cursor = synced.get("newest_cursor_at") or stats.newest_cursor_at
         found.append(
-            {
-                "source": stats.source,
-                "table": stats.table_name,
-                "rows": stats.row_count,
-                "last_run_rows": last_rows.get(stats.table_name) or 0,
-                "last_synced_at": stats.newest_synced_at,
-                "sync_lag_seconds": _age(now, stats.newest_synced_at),
-                "rows_extracted": synced.get("rows_extracted"),
-                "newest_cursor_at": newest_cursor,
-                "cursor_lag_seconds": _age(now, newest_cursor),
-                "sync_warning": synced.get("warning"),
-                "last_success_at": last_ok.get(stats.table_name),
-                "freshness_status": fresh.get("status"),
-                "freshness_checked_at": fresh.get("checked_at"),
-            }
+            SourceStatus(
+                source=stats.source,
+                table=stats.table_name,
+                rows=stats.row_count,
+                last_run_rows=last_rows.get(stats.table_name) or 0,
+                last_synced_at=stats.newest_synced_at,
+                sync_lag_seconds=_age(now, stats.newest_synced_at),
+                rows_extracted=synced.get("rows_extracted"),
+                newest_cursor_at=newest_cursor,
+                cursor_lag_seconds=_age(now, newest_cursor),
+                sync_warning=synced.get("warning"),
+                last_success_at=last_ok.get(stats.table_name),
+                freshness_status=fresh.get("status"),
+                freshness_checked_at=fresh.get("checked_at"),
+            )
         )
     return found
 
 
-def last_run_syncs(con: duckdb.DuckDBPyConnection, run_id: str | None) -> list[dict[str, Any]]:
+def last_run_syncs(con: duckdb.DuckDBPyConnection, run_id: str | None) -> list[SyncRow]:
     """What each source's sync in the run did, per table, as ingestion recorded it
     (ops.source_syncs), failed syncs included: a source that failed before it read a table has
     one line named after the source, with the error."""
     if run_id is None:
         return []
-    return rows(
+    found = rows(
         con,
         f"select source, table_name, status, rows_extracted, rows_loaded, rows_deleted, "
         f"rows_quarantined, newest_cursor_at, lag_seconds, warning, error "
         f"from {OPS}.source_syncs where run_id = ? order by source, table_name",
         [run_id],
     )
+    return typed(SyncRow, found)
 
 
 def latest_syncs(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
@@ -184,24 +219,20 @@ def latest_syncs(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     }
 
 
-def _failing_checks(
-    con: duckdb.DuckDBPyConnection, steps: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
+def _failing_checks(con: duckdb.DuckDBPyConnection, steps: list[StepRow]) -> list[FailingCheck]:
     """Failed steps and tests of the last run (stages aside: they repeat their step's error),
     and every source whose latest freshness check did not pass."""
     failing = [
-        {"check": f"{s['step']}: {s['name']}", "status": s["status"], "detail": s["error"] or ""}
+        FailingCheck(f"{s.step}: {s.name}", s.status, s.error or "")
         for s in steps
-        if s["status"] in FAILED_STATUSES and s["step"] not in {"stage", "freshness"}
+        if s.status in FAILED_STATUSES and s.step not in {"stage", "freshness"}
     ]
     failing += [
-        {
-            "check": f"freshness: {r['source_name']}.{r['table_name']}",
-            "status": r["status"],
-            "detail": f"newest row {r['max_loaded_at']:%Y-%m-%d %H:%M} UTC"
-            if r["max_loaded_at"]
-            else "",
-        }
+        FailingCheck(
+            f"freshness: {r['source_name']}.{r['table_name']}",
+            r["status"],
+            f"newest row {r['max_loaded_at']:%Y-%m-%d %H:%M} UTC" if r["max_loaded_at"] else "",
+        )
         for r in rows(
             con,
             f"select * from {OPS}.mtr_freshness_sla where status <> 'pass' "
@@ -209,6 +240,38 @@ def _failing_checks(
         )
     ]
     return failing
+
+
+def gate_report(con: duckdb.DuckDBPyConnection) -> GateReport | None:
+    """The latest run that evaluated gates: its id and outcome, each gate, what it quarantined
+    and any override; None before the first."""
+    latest = con.execute(
+        f"select runs.run_id, runs.status, runs.started_at, runs.summary from {OPS}.runs "
+        f"as runs where exists (select 1 from {OPS}.run_steps as steps where "
+        "steps.run_id = runs.run_id and steps.step = 'gate') "
+        "order by runs.started_at desc limit 1"
+    ).fetchall()
+    if not latest:
+        return None
+    run_id, status, started_at, summary = latest[0]
+    gates = con.execute(
+        f"select name, status, error from {OPS}.run_steps where run_id = ? and step = 'gate'",
+        [run_id],
+    ).fetchall()
+    quality = (json.loads(summary) if summary else {}).get("quality", {})
+    return GateReport(
+        run_id=run_id,
+        run_status=status,
+        started_at=started_at,
+        gates=[
+            GateRow(name, gate_status, detail or "")
+            for name, gate_status, detail in sorted(
+                gates, key=lambda g: (_GATE_ORDER.get(g[1], 5), g[0])
+            )
+        ],
+        quarantined=quality.get("quarantined", {}),
+        override=quality.get("override"),
+    )
 
 
 def _age(now: dt.datetime, then: dt.datetime | None) -> float | None:

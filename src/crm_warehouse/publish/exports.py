@@ -135,11 +135,8 @@ def _manifest(exported: list[ExportedTable], run_id: str, folder: Path) -> dict[
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _swap_into_place(version_dir: Path, export_dir: Path, exported: list[ExportedTable]) -> None:

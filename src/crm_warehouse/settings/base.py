@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr
 
 
 class Strict(BaseModel):
@@ -24,4 +24,11 @@ def check_timezone(value: str) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValueError(f"unknown time zone {value!r} (use an IANA name such as 'UTC')") from exc
+    return value
+
+
+def check_url_scheme(value: SecretStr, example: str) -> SecretStr:
+    """A URL (kept secret: it may hold credentials) must at least name its scheme."""
+    if "://" not in value.get_secret_value():
+        raise ValueError(f"must be a URL such as {example}")
     return value

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from crm_warehouse.settings.base import Strict
+from crm_warehouse.settings.base import Strict, check_url_scheme
 
 
 class _Webhook(Strict):
@@ -74,9 +74,7 @@ class AppriseChannel(Strict):
     @field_validator("url")
     @classmethod
     def _has_scheme(cls, value: SecretStr) -> SecretStr:
-        if "://" not in value.get_secret_value():
-            raise ValueError("must be an apprise URL such as slack://... or json://host/path")
-        return value
+        return check_url_scheme(value, "slack://... or json://host/path (an apprise URL)")
 
 
 ChannelConfig = Annotated[

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 
-from crm_warehouse.settings.base import SchemaContract, Strict
+from crm_warehouse.settings.base import SchemaContract, Strict, check_url_scheme
 from crm_warehouse.settings.sources import SourceSettings
 
 CRM_PRIMARY_KEYS = {
@@ -47,9 +47,7 @@ class SqlDatabaseSource(SourceSettings):
     @field_validator("url")
     @classmethod
     def _url_has_scheme(cls, value: SecretStr) -> SecretStr:
-        if "://" not in value.get_secret_value():
-            raise ValueError("must be a URL such as sqlite:///data/source/crm.sqlite")
-        return value
+        return check_url_scheme(value, "sqlite:///data/source/crm.sqlite")
 
     def scheme(self) -> str:
         return self.url.get_secret_value().split("://", 1)[0].split("+", 1)[0]

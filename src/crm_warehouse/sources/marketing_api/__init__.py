@@ -65,13 +65,9 @@ def build_source(job: SourceJob) -> Any:
             fix=f"set sources.{job.name}.base_url to the API root (https://...) and its token "
             "in .secrets.toml",
         )
+    token = config.token.get_secret_value()
     return marketing_api(
-        job.name,
-        config.base_url,
-        config.token.get_secret_value(),
-        config,
-        sync=job.sync,
-        on_rows=job.on_rows,
+        job.name, config.base_url, token, config, sync=job.sync, on_rows=job.on_rows
     )
 
 
