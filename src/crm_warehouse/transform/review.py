@@ -49,7 +49,6 @@ class Built:
     unique_id: str
     reason: str
     status: str
-    rows: int | None
     seconds: float
     checks: list[Check] = field(default_factory=list)
 
@@ -92,7 +91,6 @@ def review(target_path: Path, state_path: Path) -> Review:
             run.unique_id,
             change_reason(run.unique_id, dev, prod),
             run.status,
-            run.rows_affected,
             run.execution_seconds,
         )
         for run in runs
@@ -143,14 +141,13 @@ def to_markdown(found: Review) -> str:
         f"{_count(found.built, 'node')} built, {_count(checks, 'test')} run, "
         f"{len(failed)} failed.",
         "",
-        "| node | why | build | rows | tests |",
+        "| node | why | build | seconds | tests |",
         "| --- | --- | --- | ---: | --- |",
     ]
     for node in found.built:
-        rows = "" if node.rows is None else f"{node.rows:,}"
         lines.append(
-            f"| {node.resource_type} `{node.name}` | {node.reason} | {node.status} | {rows} | "
-            f"{_tally(node.checks)} |"
+            f"| {node.resource_type} `{node.name}` | {node.reason} | {node.status} | "
+            f"{node.seconds:.1f} | {_tally(node.checks)} |"
         )
     if found.unattached:
         lines += ["", f"Tests across several nodes: {_tally(found.unattached)}."]
@@ -245,9 +242,13 @@ def _count(items: list[Any], noun: str) -> str:
     return f"{len(items)} {noun}{'' if len(items) == 1 else 's'}"
 
 
+def _count_rows(failures: int) -> str:
+    return f"{failures:,} failing row{'' if failures == 1 else 's'}"
+
+
 def _describe(check: Check) -> str:
     if check.failures:
-        return f"{check.status}, {check.failures:,} failing rows"
+        return f"{check.status}, {_count_rows(check.failures)}"
     if check.message:
         return f"{check.status}: {check.message.strip().splitlines()[0]}"
     return check.status
