@@ -111,7 +111,8 @@ def review(target_path: Path, state_path: Path) -> Review:
 
 
 def change_reason(unique_id: str, dev: dict[str, Any], prod: dict[str, Any]) -> str:
-    """Why ``state:modified+`` selected this node, as dbt's state comparison sees it."""
+    """Why ``state:modified+`` selected this node: dbt's body, config and macro comparisons;
+    a node selected for any other reason (a changed parent, a contract) reads "downstream"."""
     now, before = dev["nodes"].get(unique_id), prod["nodes"].get(unique_id)
     if now is None:
         return "selected"
