@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from crm_warehouse.errors import ConfigError
-from crm_warehouse.monitor.dbt_artifacts import RUN_RESULTS, read_run_results
+from crm_warehouse.transform.results import RUN_RESULTS, read_results
 
 MANIFEST = "manifest.json"
 BUILT = ("model", "seed", "snapshot")
@@ -83,7 +83,9 @@ class Review:
 def review(target_path: Path, state_path: Path) -> Review:
     """The review of the build whose artifacts are in ``target_path``, against the production
     manifest in ``state_path``."""
-    runs = _require(target_path / RUN_RESULTS, read_run_results)
+    runs = _require(
+        target_path / RUN_RESULTS, lambda path: read_results(path.parent, "build").nodes
+    )
     dev = _require(target_path / MANIFEST, _read_json)
     prod = _require(state_path / MANIFEST, _read_json)
     built = {
@@ -91,7 +93,7 @@ def review(target_path: Path, state_path: Path) -> Review:
             run.unique_id,
             change_reason(run.unique_id, dev, prod),
             run.status,
-            run.execution_seconds,
+            run.seconds,
         )
         for run in runs
         if run.resource_type in BUILT
