@@ -22,7 +22,7 @@ import dlt
 import pyarrow as pa
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from crm_warehouse.errors import PipelineError, SourceError
+from crm_warehouse.errors import PipelineError, SourceError, cause
 from crm_warehouse.ingest import sync_log
 from crm_warehouse.settings import (
     HelpdeskCsvSource,
@@ -352,6 +352,7 @@ def _user_error(exc: BaseException) -> PipelineError | None:
             continue
         current = current.__cause__ or current.__context__
     if isinstance(exc, PipelineStepFailed):
-        first = str(exc.exception).strip().splitlines()[0] if str(exc.exception).strip() else ""
-        return SourceError(f"dlt {exc.step} step failed ({first})", fix="see data/logs for details")
+        return SourceError(
+            f"dlt {exc.step} step failed ({cause(exc.exception)})", fix="see data/logs for details"
+        )
     return None
