@@ -57,6 +57,7 @@ class SourceLoad:
     rows_read: int = 0
     extracted: dict[str, int] = field(default_factory=dict)  # raw table -> rows read
     warnings: list[str] = field(default_factory=list)
+    files_quarantined: int = 0  # feed files refused whole (sources/helpdesk_csv)
     error: str | None = None
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     seconds: float = 0.0
@@ -134,6 +135,7 @@ def _load_source(
     result.seconds = time.perf_counter() - started
     result.extracted = {t: e.rows_extracted for t, e in sync.tables.items()}
     result.warnings = list(sync.warnings)
+    result.files_quarantined = sum(t.files_quarantined for t in sync.tables.values())
     for warning in sync.warnings:
         log.warning("source %s: %s", name, warning)
     _record(settings, result, sync)
