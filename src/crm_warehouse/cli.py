@@ -381,6 +381,11 @@ def _print_loads(loads: list[Any]) -> None:
     for load in loads:
         table.add_row(load.source, load.status, f"{load.rows_loaded:,}", f"{load.seconds:.1f}")
     console.print(table)
+    for load in loads:
+        for warning in load.warnings:
+            console.print(
+                f"[yellow]source {load.source}:[/] {warning}", highlight=False, soft_wrap=True
+            )
 
 
 def _print_transform(result: Any) -> None:

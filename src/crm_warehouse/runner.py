@@ -121,6 +121,10 @@ def step_ingest(
                 )
             )
         recorder.summary.setdefault("rows_loaded", {})[load.source] = load.rows_loaded
+        if load.files_quarantined:
+            recorder.summary.setdefault("files_quarantined", {})[load.source] = (
+                load.files_quarantined
+            )
     failed = [load for load in loads if load.status != "ok"]
     if failed and not (keep_going and len(failed) < len(loads)):
         raise sources_failed(failed)

@@ -1,4 +1,5 @@
-"""The helpdesk feed: each file loads once per content; bad files fail with one clear line."""
+"""The helpdesk feed: each file loads once per content (malformed files:
+test_helpdesk_quarantine.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import shutil
 import duckdb
 import pytest
 
-from crm_warehouse.errors import SourceError
 from crm_warehouse.ingest import ingest
-from crm_warehouse.sources.helpdesk_csv import REQUIRED_COLUMNS, read_ticket_file
+from crm_warehouse.sources.helpdesk_csv import (
+    REQUIRED_COLUMNS,
+    MalformedFileError,
+    read_ticket_file,
+)
 from tests.conftest import ticket_csv
 
 TICKET = {
@@ -83,13 +87,13 @@ def test_new_file_in_subfolder_is_found(settings, feed_dir):
     assert helpdesk_only(settings).rows_loaded == 1
 
 
-def test_missing_columns_name_the_file(tmp_path):
+def test_missing_columns_are_named(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("Ticket ID,Customer Email\n1,a@b.c\n")
-    with pytest.raises(SourceError) as err:
-        read_ticket_file(path, where="helpdesk feed file bad.csv")
-    line = err.value.one_line()
-    assert "bad.csv" in line and "Ticket Status" in line and "\n" not in line
+    with pytest.raises(MalformedFileError) as err:
+        read_ticket_file(path)
+    assert err.value.problem.line == 1
+    assert "Ticket Status" in str(err.value) and "a@b.c" not in str(err.value)
 
 
 def test_missing_feed_folder_fails_the_source(settings, feed_dir):
@@ -103,8 +107,30 @@ def test_created_at_is_optional(tmp_path):
     path = tmp_path / "old_layout.csv"
     header = ",".join(TICKET_HEADER_WITHOUT_CREATED)
     path.write_text(header + "\n" + ",".join(["1"] + [""] * 16) + "\n")
-    table = read_ticket_file(path, where="x")
+    table = read_ticket_file(path)
     assert table.column("created_at").null_count == 1
 
 
 TICKET_HEADER_WITHOUT_CREATED = list(REQUIRED_COLUMNS)
+
+
+def test_both_passes_read_the_same_values(tmp_path):
+    """The strict check (Python's csv) and the parse (Arrow) agree on the corners of RFC 4180:
+    a quote inside an unquoted value, an empty quoted value, CRLF and quotes inside quotes."""
+    import csv
+    import io
+
+    width = len(TICKET_HEADER_WITHOUT_CREATED)
+    rows = [
+        ["1", 'ab"c'] + ["x"] * (width - 2),
+        ["2", ""] + ["  spaced  "] * (width - 2),
+        ["3", "a\r\nb"] + ["é✓"] * (width - 2),
+        ["4", 'q"uote'] + [""] * (width - 2),
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerows([TICKET_HEADER_WITHOUT_CREATED, *rows])
+    path = tmp_path / "corners.csv"
+    path.write_bytes(out.getvalue().replace('"ab""c"', 'ab"c').encode())
+    table = read_ticket_file(path).drop_columns(["created_at", "_source_row_number"])
+    assert [list(r.values()) for r in table.to_pylist()] == rows

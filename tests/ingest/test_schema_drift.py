@@ -116,7 +116,7 @@ def test_type_drift_quarantines_what_does_not_convert(crm, project):
         ("crm_customers", "age", "forty-one"),
         ("crm_customers", "updated_at", "2021-13-02 09:00:00"),
     ]
-    assert quarantined[0][3] == "value 'forty-one' of column age is not a valid bigint"
+    assert quarantined[0][3] == "column age is not a valid bigint"  # the value is in value
     assert quarantined[0][4] is True
     kinds = {(c[1], c[2]) for c in changes(settings, "drift")}
     assert {("age", "type_changed"), ("updated_at", "type_changed")} <= kinds

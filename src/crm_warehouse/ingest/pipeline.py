@@ -24,7 +24,7 @@ from typing import Any
 import dlt
 from dlt.pipeline.exceptions import PipelineStepFailed
 
-from crm_warehouse.errors import PipelineError, SourceError
+from crm_warehouse.errors import PipelineError, SourceError, cause
 from crm_warehouse.ingest.registry import plugin_for
 from crm_warehouse.ingest.result import SourceLoad
 from crm_warehouse.settings import Settings, SourceSettings
@@ -121,6 +121,7 @@ def _load_source(
     result.seconds = time.perf_counter() - started
     result.extracted = {t: e.rows_extracted for t, e in sync.tables.items()}
     result.warnings = list(sync.warnings)
+    result.files_quarantined = sum(t.files_quarantined for t in sync.tables.values())
     for warning in sync.warnings:
         log.warning("source %s: %s", name, warning)
     result.finished_at = dt.datetime.now(dt.UTC)
@@ -172,6 +173,7 @@ def _user_error(exc: BaseException) -> PipelineError | None:
             continue
         current = current.__cause__ or current.__context__
     if isinstance(exc, PipelineStepFailed):
-        first = str(exc.exception).strip().splitlines()[0] if str(exc.exception).strip() else ""
-        return SourceError(f"dlt {exc.step} step failed ({first})", fix="see data/logs for details")
+        return SourceError(
+            f"dlt {exc.step} step failed ({cause(exc.exception)})", fix="see data/logs for details"
+        )
     return None

@@ -20,6 +20,7 @@ class SourceLoad:
     rows_read: int = 0
     extracted: dict[str, int] = field(default_factory=dict)  # raw table -> rows read
     warnings: list[str] = field(default_factory=list)
+    files_quarantined: int = 0  # feed files refused whole (sources/helpdesk_csv)
     error: str | None = None
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     seconds: float = 0.0

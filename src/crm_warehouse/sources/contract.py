@@ -233,8 +233,7 @@ def _quarantine_rows(
                     "table_name": table,
                     "column_name": column,
                     "value": None if value is None else str(value),
-                    "reason": f"value {str(value)[:80]!r} of column {column} is not a valid "
-                    f"{types.get(column, 'value')}",
+                    "reason": f"column {column} is not a valid {types.get(column, 'value')}",
                     "record": json.dumps(record, default=str, sort_keys=True),
                 }
             )

@@ -20,6 +20,7 @@ class TableSync:
     rows_extracted: int = 0  # rows read from the source (lookback re-reads included)
     rows_deleted: int = 0  # tombstones appended for hard deletes
     rows_quarantined: int = 0
+    files_quarantined: int = 0  # feed files refused whole (helpdesk_csv)
     newest_cursor: dt.datetime | None = None  # UTC
     columns: dict[str, str] = field(default_factory=dict)  # current source columns -> type
     drifted: set[str] = field(default_factory=set)  # columns whose staging use must stop

@@ -207,7 +207,7 @@ class _TableReader:
         source_file_id = f"{self.source}.{table}@{self.sync.run_id}"
         query = self._query(table, catalog, window, utc_cursor)
         batches = _Batches(table, key, raw_table, source_file_id, where, window, state)
-        for batch in self.db.batches(query, self.batch_size, catalog):
+        for batch in self.db.batches(query, self.batch_size, catalog, table):
             report.rows_extracted += batch.num_rows
             local = _local_times(batch, self.zone)
             yield from self._load_batch(local, batches, known, extracted)

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm_warehouse.errors import SourceError
+from crm_warehouse.errors import SourceError, cause
 
 Backend = Literal["auto", "copy", "adbc", "connectorx"]
 CONNECT_TIMEOUT_SECONDS = 10
@@ -65,8 +65,8 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    """A driver's error on one line, without any data value it quotes."""
+    return cause(exc)
 
 
 class Database:
@@ -148,11 +148,16 @@ class Database:
         )
 
     def batches(
-        self, query: str, batch_size: int, declared: dict[str, str] | None = None
+        self,
+        query: str,
+        batch_size: int,
+        declared: dict[str, str] | None = None,
+        table: str | None = None,
     ) -> Iterator[pa.Table]:
         """The query's rows as Arrow tables of about ``batch_size`` rows. SQLite stores times
-        as text: with ``declared`` (the catalog's types) DATE and TIMESTAMP columns come back
-        typed, as connectorx and PostgreSQL give them."""
+        as text: with ``declared`` (the catalog's types, in the query's column order) DATE and
+        TIMESTAMP columns come back typed, as connectorx and PostgreSQL give them. ``table``
+        names the table in errors."""
         try:
             read = {
                 "copy": self._copy_batches,
@@ -160,15 +165,18 @@ class Database:
                 "connectorx": self._connectorx_batches,
             }[self.backend]
             reader = read(query, batch_size)
-            for table in read_ahead(reader):
+            for batch in read_ahead(reader):
                 if declared and self.path is not None:
-                    table = _sqlite_times(table, declared)
-                yield _declared_decimals(table, declared) if declared else table
+                    batch = _sqlite_times(batch, declared)
+                yield _declared_decimals(batch, declared) if declared else batch
         except SourceError:
             raise
         except (RuntimeError, OSError, BaseException) as exc:  # connectorx panics: BaseException
             if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
                 raise
+            mismatch = _type_mismatch(exc, declared or {}, table, self.where)
+            if mismatch is not None:
+                raise mismatch from None
             raise SourceError(
                 f"cannot read source ({first_line(exc)})", where=self.where, fix=_read_fix(exc)
             ) from None
@@ -257,6 +265,36 @@ def read_ahead(batches: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table
             with contextlib.suppress(queue.Empty):
                 waiting.get(timeout=0.05)
         worker.join()
+
+
+_MISMATCH = (
+    re.compile(r"Type mismatch in column (\d+): (expected \S+ but got \S+)"),  # ADBC SQLite
+    re.compile(r"InvalidColumnType\((\d+), \"[^\"]*\", (\w+)\)"),  # connectorx SQLite
+)
+
+
+def _type_mismatch(
+    exc: BaseException, declared: dict[str, str], table: str | None, where: str
+) -> SourceError | None:
+    """SQLite keeps any value in any column; the drivers type a column from its first values
+    and stop at one of another type. Said with the table and column, never the value."""
+    for pattern in _MISMATCH:
+        found = pattern.search(str(exc))
+        if found is None:
+            continue
+        columns = list(declared)
+        index = int(found[1])
+        column = columns[index] if index < len(columns) else f"#{index + 1}"
+        detail = found[2] if found[2].startswith("expected") else f"got {found[2]}"
+        return SourceError(
+            f"a value in column {column} of table {table or '?'} is not of the column's type "
+            f"({detail})",
+            where=where,
+            fix=f"SQLite accepts any value in any column: find the row whose {column} is not "
+            f"of type {declared.get(column) or '?'} (typeof({column})) and correct it in the "
+            "source",
+        )
+    return None
 
 
 def _read_fix(exc: BaseException) -> str:

@@ -5,40 +5,63 @@ same content loads nothing; a changed file under the same name loads again (its 
 versions in raw). Values are kept as text, untransformed; staging casts them.
 
 As a plug-in (``sources/plugin.py``): ``config_model``, ``raw_tables`` and ``build_source``.
+
+A malformed file (``reader.py``) is quarantined whole: nothing of it loads, every other file
+does, the sync carries a warning naming file, line, column and reason, and
+``raw.<source>_quarantine`` gets one row for it (path, sha256, line, reason and the offending
+record, which stays in raw). The file itself stays in the feed. The same bad content is not
+read again; a changed file under that name is.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import dlt
 import pyarrow as pa
-import pyarrow.csv as pacsv
 from dlt.sources import DltResource
 
 from crm_warehouse.errors import SourceError
-from crm_warehouse.sources.contract import compare_columns
-from crm_warehouse.sources.helpdesk_csv.columns import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from crm_warehouse.sources.contract import QUARANTINE_SCHEMA, QUARANTINE_TABLE, compare_columns
+from crm_warehouse.sources.helpdesk_csv.columns import REQUIRED_COLUMNS
 from crm_warehouse.sources.helpdesk_csv.config import HelpdeskCsvSource
-from crm_warehouse.sources.metadata import column_hints, stamp, utc_now
+from crm_warehouse.sources.helpdesk_csv.reader import (
+    ROW_NUMBER,
+    MalformedFileError,
+    Problem,
+    read_ticket_file,
+    snake_case,
+)
+from crm_warehouse.sources.metadata import column_hints, raw_item, stamp, utc_now
 from crm_warehouse.sources.plugin import SourceJob
 from crm_warehouse.sources.sync import SyncReport
 
 config_model = HelpdeskCsvSource
 
-ROW_NUMBER = "_source_row_number"
+__all__ = [
+    "REQUIRED_COLUMNS",
+    "ROW_NUMBER",
+    "MalformedFileError",
+    "build_source",
+    "config_model",
+    "helpdesk_csv",
+    "raw_tables",
+    "read_ticket_file",
+    "snake_case",
+]
 
 FileCounter = Callable[[str, int], None]
 
-
-def snake_case(header: str) -> str:
-    return re.sub(r"[^0-9a-z]+", "_", header.strip().lower()).strip("_")
+FILE_QUARANTINE_SCHEMA = (
+    QUARANTINE_SCHEMA.append(pa.field("file_path", pa.string()))
+    .append(pa.field("file_sha256", pa.string()))
+    .append(pa.field("line_number", pa.int64()))
+)
+_NAMED_IN_WARNING = 5  # quarantined files named in the sync's warning; the rest are counted
 
 
 def raw_tables(name: str, config: HelpdeskCsvSource) -> list[str]:
@@ -102,14 +125,25 @@ def _feed_rows(
 ) -> Iterator[Any]:
     state = dlt.current.resource_state()
     loaded: dict[str, str] = state.setdefault("files", {})
+    held: dict[str, str] = state.setdefault("quarantined_files", {})
     report = sync.table(raw_table)
     newest = state.get("newest_file_at")
+    refused: list[tuple[str, Problem]] = []
     for path in list_feed_files(feed_dir, pattern, sync.source):
         relative = path.relative_to(feed_dir).as_posix()
         digest = file_digest(path)
-        if loaded.get(relative) == digest:
+        if not _is_new(relative, digest, loaded, held):
             continue
-        table = read_ticket_file(path, where=f"source {sync.source!r} file {relative}")
+        source_file_id = f"{relative}#sha256:{digest[:16]}"
+        try:
+            table = read_ticket_file(path)
+        except MalformedFileError as bad:
+            held[relative] = digest
+            report.files_quarantined += 1
+            refused.append((relative, bad.problem))
+            yield _quarantined_file(bad, raw_table, relative, digest, source_file_id, sync.source)
+            continue
+        held.pop(relative, None)
         _track_columns(state, table, raw_table, sync)
         report.rows_extracted += table.num_rows
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.UTC).isoformat()
@@ -117,16 +151,64 @@ def _feed_rows(
         if on_rows:
             on_rows(relative, table.num_rows)
         if table.num_rows:
-            stamped = stamp(
-                table, source_file_id=f"{relative}#sha256:{digest[:16]}", extracted_at=utc_now()
-            )
+            stamped = stamp(table, source_file_id=source_file_id, extracted_at=utc_now())
             yield dlt.mark.with_hints(
                 stamped, dlt.mark.make_hints(columns=column_hints(stamped.schema))
             )
         loaded[relative] = digest
+    if refused:
+        sync.warnings.append(quarantine_warning(sync.source, refused))
     if newest:
         state["newest_file_at"] = newest
         sync.newest(raw_table, dt.datetime.fromisoformat(newest))
+
+
+def _is_new(relative: str, digest: str, loaded: dict[str, str], held: dict[str, str]) -> bool:
+    """Content not loaded and not quarantined under this path before. Content that loaded
+    before (a file put back after a bad version) releases the path from quarantine."""
+    if loaded.get(relative) == digest:
+        held.pop(relative, None)
+        return False
+    return held.get(relative) != digest
+
+
+def _quarantined_file(
+    bad: MalformedFileError,
+    raw_table: str,
+    relative: str,
+    digest: str,
+    source_file_id: str,
+    source: str,
+) -> Any:
+    """The quarantine table's row for a refused file: where and why, and the offending record
+    (raw is where customer data may live)."""
+    row = {
+        "table_name": raw_table,
+        "column_name": bad.problem.column,
+        "value": None,
+        "reason": bad.problem.reason,
+        "record": bad.evidence,
+        "file_path": relative,
+        "file_sha256": digest,
+        "line_number": bad.problem.line,
+    }
+    table = pa.Table.from_pylist([row], FILE_QUARANTINE_SCHEMA)
+    stamped = stamp(table, source_file_id=source_file_id, extracted_at=utc_now())
+    return raw_item(stamped, f"{source}_{QUARANTINE_TABLE}")
+
+
+def quarantine_warning(source: str, refused: list[tuple[str, Problem]]) -> str:
+    """One line for the sync: each refused file (the first few) with line, column and reason."""
+    named = "; ".join(
+        f"{path} ({problem.describe()})" for path, problem in refused[:_NAMED_IN_WARNING]
+    )
+    more = len(refused) - _NAMED_IN_WARNING
+    return (
+        f"quarantined {len(refused)} feed file(s), nothing of them loaded: {named}"
+        + (f"; and {more} more" if more > 0 else "")
+        + f" - fix: correct the file and drop it into the feed again (a changed file is read "
+        f"again); it stays in the feed, and raw.{source}_{QUARANTINE_TABLE} records it"
+    )
 
 
 def _track_columns(
@@ -141,43 +223,3 @@ def _track_columns(
         )
     known.update(current)
     sync.table(raw_table).columns = dict(known)
-
-
-def read_ticket_file(path: Path, *, where: str) -> pa.Table:
-    """Read one export as text columns (quoted multi-line descriptions allowed)."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            header = next(csv.reader(handle), [])
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise SourceError(
-            f"unreadable CSV header ({exc})",
-            where=where,
-            fix="re-export the file as UTF-8 CSV with a header row",
-        ) from None
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise SourceError(
-            f"missing column(s) {', '.join(missing)}",
-            where=where,
-            fix="export with the standard ticket layout (see docs/sources.md)",
-        )
-    try:
-        table = pacsv.read_csv(
-            path,
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in header},
-                strings_can_be_null=False,
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise SourceError(
-            f"malformed CSV ({str(exc).splitlines()[0]})",
-            where=where,
-            fix="check quoting of multi-line descriptions and the column count of every row",
-        ) from None
-    table = table.rename_columns([snake_case(name) for name in table.column_names])
-    for optional in OPTIONAL_COLUMNS:
-        if snake_case(optional) not in table.column_names:
-            table = table.append_column(snake_case(optional), pa.nulls(table.num_rows, pa.string()))
-    return table.append_column(ROW_NUMBER, pa.array(range(1, table.num_rows + 1), pa.int64()))

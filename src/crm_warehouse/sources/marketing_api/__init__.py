@@ -30,7 +30,7 @@ from dlt.sources.helpers.rest_client import RESTClient
 from dlt.sources.helpers.rest_client.auth import BearerTokenAuth
 from dlt.sources.helpers.rest_client.paginators import JSONResponseCursorPaginator
 
-from crm_warehouse.errors import SourceError
+from crm_warehouse.errors import SourceError, without_values
 from crm_warehouse.sources.contract import (
     QUARANTINE_TABLE,
     ColumnChange,
@@ -48,6 +48,7 @@ config_model = MarketingApiSource
 
 API_PREFIX = "/v1"
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_DETAIL_CHARS = 200  # of the API's own error message, in ours
 
 RowCounter = Callable[[str, int], None]
 
@@ -247,7 +248,10 @@ def _error_detail(response: requests.Response | None) -> str:
     except ValueError:
         return ""
     message = body.get("message") or body.get("error") if isinstance(body, dict) else None
-    return f": {message}" if message else ""
+    if not message:
+        return ""
+    text = without_values(" ".join(str(message).split()))  # one line, no quoted values
+    return f": {text[:_DETAIL_CHARS]}"
 
 
 class _Window:
