@@ -177,15 +177,16 @@ def _crm_source(
 ) -> Any:
     where = f"source {name!r}"
     url = database_url(src.url.get_secret_value(), root=settings.root)
-    db = Database(url, backend=src.backend, where=where)
+    db = Database(url, backend=src.backend, where=where, max_connections=src.max_connections)
     plan = DeletePlan(mode=src.deletes)
     if src.deletes != "none":
         plan.live_keys, plan.deletes_tables = live_keys(pipeline, name, src.tables)
     plan.slot_in_use, plan.confirmed_lsn = slot_position(pipeline)
     if db.is_postgres:
         slot = src.replication.slot_name or f"crm_warehouse_{name}"
+        direct = src.replication.url  # the slot's direct connection when url is a pooler
         plan.stream = DeleteStream(
-            url,
+            database_url(direct.get_secret_value(), root=settings.root) if direct else url,
             list(src.tables),
             slot=slot,
             publication=src.replication.publication or slot,
@@ -210,6 +211,7 @@ def _crm_source(
         deletes=plan,
         sync=sync,
         on_rows=on_rows,
+        row_level_security=src.row_level_security,
     )
 
 
