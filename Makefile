@@ -10,10 +10,10 @@ export RUNTIME__DLTHUB_TELEMETRY := false
 export DO_NOT_TRACK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv tools chromium demo run test lint bench clean
+.PHONY: help venv tools chromium pgbouncer demo run test lint bench clean
 
 help: ## Show this help
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-9s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required; set PYTHON=python3.11")'
@@ -35,13 +35,16 @@ tools: $(NODE_TOOLS)/node_modules/.installed ## Node validators of the Power BI 
 chromium: ## Headless Chromium for the dashboard tests and screenshots (Debian package, once)
 	@[ -x /usr/bin/chromium ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
+pgbouncer: ## PgBouncer for the connection-pooler tests (Debian package, once; the tests start it)
+	@[ -x /usr/sbin/pgbouncer ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer)
+
 demo: venv ## Generate the demo sources (once), ingest, build, test and publish
 	$(BIN)/crm-warehouse demo
 
 run: venv ## Ingest -> transform -> publish against the configured sources
 	$(BIN)/crm-warehouse run
 
-test: venv tools chromium ## Run the whole test suite
+test: venv tools chromium pgbouncer ## Run the whole test suite
 	$(BIN)/pytest
 
 lint: venv ## ruff on the package and tests

@@ -37,7 +37,7 @@ def require_binary(path: Path, reason: str) -> None:
     if path.exists():
         return
     if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI must install it: make test installs it)")
+        pytest.fail(f"{reason} (CI must have it: `make test` installs pgbouncer)")
     pytest.skip(reason)
 
 
@@ -149,24 +149,24 @@ class Cluster:
         return self.url(db, user=READER, password=password)
 
 
-def _openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, check=True, timeout=60)
+def _openssl(command: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *command.split()], cwd=cwd, capture_output=True, check=True)
 
 
 def _certificates(folder: Path) -> None:
     """A CA, the server's certificate signed by it (for localhost and 127.0.0.1), and a second
     CA that signed nothing the server presents. EC keys: fast to make."""
     folder.mkdir()
-    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2"]
-    for name in ("ca", "other-ca"):
-        _openssl("req", "-x509", *ec, "-subj", f"/CN=crm-warehouse test {name}",
-                 "-keyout", f"{name}.key", "-out", f"{name}.crt", cwd=folder)  # fmt: skip
-    _openssl("req", *ec, "-subj", "/CN=localhost", "-keyout", "server.key",
-             "-out", "server.csr", cwd=folder)  # fmt: skip
+    key = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
+    for ca in ("ca", "other-ca"):
+        _openssl(f"req -x509 {key} -subj /CN=crm-test-{ca} -keyout {ca}.key -out {ca}.crt", folder)
+    _openssl(f"req {key} -subj /CN=localhost -keyout server.key -out server.csr", folder)
     (folder / "san.ext").write_text("subjectAltName = DNS:localhost, IP:127.0.0.1\n")
-    _openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-             "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.crt",
-             cwd=folder)  # fmt: skip
+    _openssl(
+        "x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 "
+        "-extfile san.ext -out server.crt",
+        folder,
+    )
 
 
 def _as_postgres(*command: str) -> subprocess.CompletedProcess[str]:
@@ -184,8 +184,10 @@ def private_cluster() -> Iterator[Cluster]:
     require_binary(
         PG_BIN / "initdb", f"no PostgreSQL binaries in {PG_BIN} (set CRM_WAREHOUSE_TEST_PG_BIN)"
     )
-    if shutil.which("openssl") is None:
-        pytest.skip("no openssl to make the private cluster's TLS certificates")
+    require_binary(
+        Path(shutil.which("openssl") or "/usr/bin/openssl"),
+        "no openssl to make the private cluster's TLS certificates",
+    )
     owner = require_root("a private PostgreSQL cluster")
     folder = Path(tempfile.mkdtemp(prefix="crm-pg-", dir="/tmp"))
     tls = folder / "tls"

@@ -54,8 +54,10 @@ def test_sslmode_require_reads_over_tls_with_every_reader(
     assert load.rows["crm_customers"] == customers(private_pg, tls_crm)
 
 
-@pytest.mark.parametrize(("backend", "mode"), [("copy", "verify-full"), ("adbc", "verify-full"),
-                                               ("connectorx", "verify-ca")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("backend", "mode"),
+    [("copy", "verify-full"), ("adbc", "verify-full"), ("connectorx", "verify-ca")],
+)
 def test_the_certificate_is_verified_against_sslrootcert(
     backend, mode, private_pg, tls_crm, pg_settings
 ):
