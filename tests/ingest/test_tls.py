@@ -58,13 +58,11 @@ def test_sslmode_require_reads_over_tls_with_every_reader(
     ("backend", "mode"),
     [("copy", "verify-full"), ("adbc", "verify-full"), ("connectorx", "verify-ca")],
 )
-def test_the_certificate_is_verified_against_sslrootcert(
-    backend, mode, private_pg, tls_crm, pg_settings
-):
+def test_the_certificate_is_verified_against_sslrootcert(backend, mode, private_pg, tls_crm):
     url = tls_url(private_pg, tls_crm, sslmode=mode, sslrootcert=str(private_pg.ca_file))
-    load = sync(pg_settings(url, backend=backend), "t")
-    assert load.status == "ok", load.error
-    assert load.rows["crm_customers"] == customers(private_pg, tls_crm)
+    db = Database(database_url(url), backend=backend, where="source 'crm'")
+    db.check()
+    assert db.read("select * from customers").num_rows == customers(private_pg, tls_crm)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -440,15 +440,10 @@ class _VersionWindow:
         batch_max = pc.max(cursor_values).as_py()
         if batch_max is None:
             return
-        grew = self._max is None or batch_max > self._max
-        if grew:
+        if self._max is None or batch_max > self._max:
             self._max = batch_max
-        read = [*self._read, (batch.column(key).combine_chunks(), cursor_values)]
-        self._read = (
-            [self._recent(keys, cursors) for keys, cursors in read]
-            if grew
-            else [*self._read, self._recent(*read[-1])]
-        )
+            self._read = [self._recent(*read) for read in self._read]  # the window moved on
+        self._read.append(self._recent(batch.column(key).combine_chunks(), cursor_values))
 
     def _recent(self, keys: pa.Array, cursors: pa.Array) -> tuple[pa.Array, pa.Array]:
         assert self._max is not None

@@ -215,13 +215,19 @@ class Database:
         return pa.concat_tables(tables) if tables else pa.table({})
 
     def _read(self, query: str, batch_size: int, key: str | None, table: str) -> Iterator[pa.Table]:
-        timeout = self.server.statement_timeout_ms if self.server else 0
+        server = self.server
         with self._session() as run:
-            if not (key and timeout and self.server):
+            if not (key and server and server.statement_timeout_ms):
                 yield from run(query, batch_size)
                 return
             ranges = KeyRanges(
-                query, key, batch_size, timeout, self.server.role, table or query, self.where
+                query,
+                key,
+                batch_size,
+                server.statement_timeout_ms,
+                server.role,
+                table or "(query)",
+                self.where,
             )
             yield from ranges.read(lambda sql: _whole(run(sql, batch_size)))
 
