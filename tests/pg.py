@@ -28,6 +28,7 @@ SERVER = os.environ.get(
 PG_BIN = Path(os.environ.get("CRM_WAREHOUSE_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 READER, READER_PASSWORD = "crm_reader", "reader-s3cret"
 TLS_USER = "crm_tls"  # may connect to the private cluster only over TLS
+ROLE_PASSWORD = "role-s3cret"  # of the roles login_role makes
 PGBOUNCER = Path(os.environ.get("CRM_WAREHOUSE_TEST_PGBOUNCER", "/usr/sbin/pgbouncer"))
 
 
@@ -82,7 +83,7 @@ def login_role(server: str = SERVER, prefix: str = "crm_role") -> Iterator[str]:
     open it before the databases it gets privileges in, so they are dropped first."""
     admin_connect(server).close()
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    execute(server, f"create role {name} login")
+    execute(server, f"create role {name} login password '{ROLE_PASSWORD}'")
     try:
         yield name
     finally:
@@ -90,9 +91,10 @@ def login_role(server: str = SERVER, prefix: str = "crm_role") -> Iterator[str]:
 
 
 def as_user(url: str, user: str) -> str:
-    """``url`` with another user (no password: the shared server trusts local connections)."""
+    """``url`` with a role made by ``login_role`` (and its password, should the server ask)."""
     parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=f"{user}@{parts.hostname}:{parts.port or 5432}"))
+    netloc = f"{user}:{ROLE_PASSWORD}@{parts.hostname}:{parts.port or 5432}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def execute(url: str, *statements: str) -> None:
