@@ -10,7 +10,7 @@ export RUNTIME__DLTHUB_TELEMETRY := false
 export DO_NOT_TRACK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help venv tools chromium demo run test lint sqllint bench clean \
+.PHONY: help venv tools chromium pgbouncer demo run test lint sqllint bench clean \
 	ci-pr baseline demo-sources smoke
 
 help: ## Show this help
@@ -36,13 +36,16 @@ tools: $(NODE_TOOLS)/node_modules/.installed ## Node validators of the Power BI 
 chromium: ## Headless Chromium for the dashboard tests and screenshots (Debian package, once)
 	@[ -x /usr/bin/chromium ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
+pgbouncer: ## PgBouncer for the connection-pooler tests (Debian package, once; the tests start it)
+	@[ -x /usr/sbin/pgbouncer ] || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgbouncer)
+
 demo: venv ## Generate the demo sources (once), ingest, build, test and publish
 	$(BIN)/crm-warehouse demo
 
 run: venv ## Deploy: ingest + build into staging copies, dbt tests + gates, promote if all pass
 	$(BIN)/crm-warehouse run
 
-test: venv tools chromium ## Run the whole test suite
+test: venv tools chromium pgbouncer ## Run the whole test suite
 	$(BIN)/pytest
 
 # sqlfluff joins `make lint` once the dbt project is lint-clean (docs/deploy-ci.md); until then

@@ -27,7 +27,7 @@ def mixed_ages(tmp_path):
 def test_a_value_of_another_type_is_named_by_table_and_column(mixed_ages, backend):
     db = Database(mixed_ages, backend=backend, where="source 'crm'")
     with pytest.raises(SourceError) as failed:
-        list(db.batches("select * from customers", 10, db.columns("customers"), "customers"))
+        list(db.batches("select * from customers", 10, db.columns("customers"), table="customers"))
     line = failed.value.one_line()
     assert line.startswith("a value in column age of table customers is not of the column's type")
     assert "in source 'crm'" in line and "typeof(age)" in line

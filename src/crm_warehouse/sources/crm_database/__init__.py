@@ -5,7 +5,10 @@ column (``updated_at``) with a lookback window: each sync re-reads rows whose cu
 ``lookback`` of the newest value seen, so rows committed late are not lost, and skips the row
 versions (primary key + cursor value) it already loaded, so raw holds each version once.
 Hard deletes are appended as tombstones (``deletes.py``); schema drift follows the source's
-contract (``sources/contract.py``).
+contract (``sources/contract.py``). Before reading, the source checks the connection and that
+row level security hides no rows from its role (``row_security.py``). At most
+``max_connections`` tables are read at once (``Database.connections``): a table waiting for a
+connection yields nothing, so dlt moves on to the tables being read and nothing deadlocks.
 
 As a plug-in (``sources/plugin.py``): ``config_model``, ``raw_tables`` and ``build_source``.
 """
@@ -15,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import dlt
@@ -45,6 +48,7 @@ from crm_warehouse.sources.crm_database.deletes import (
 from crm_warehouse.sources.crm_database.extract import Database, database_url
 from crm_warehouse.sources.crm_database.plan import delete_plan
 from crm_warehouse.sources.crm_database.replication import ReplicationError
+from crm_warehouse.sources.crm_database.row_security import hidden_rows
 from crm_warehouse.sources.metadata import (
     DELETES_SUFFIX,
     UTC_TS,
@@ -76,9 +80,15 @@ def crm_database(
     deletes: DeletePlan | None = None,
     sync: SyncReport | None = None,
     on_rows: RowCounter | None = None,
+    row_level_security: Literal["refuse", "accept"] = "refuse",
 ) -> list[DltResource]:
     db.check()
     sync = sync or SyncReport(source_name, "")
+    hidden = hidden_rows(db, tables)
+    if hidden and row_level_security == "refuse":
+        raise hidden.error(f"source {source_name!r}")
+    if hidden:
+        sync.warnings.append(hidden.warning())
     deletes = deletes or DeletePlan()
     _prepare_deletes(deletes, tables, sync)
     reader = _TableReader(
@@ -108,7 +118,9 @@ def raw_tables(name: str, config: SqlDatabaseSource) -> list[str]:
 def build_source(job: SourceJob) -> Any:
     config: SqlDatabaseSource = job.config
     url = database_url(config.url.get_secret_value(), root=job.root)
-    db = Database(url, backend=config.backend, where=job.where)
+    db = Database(
+        url, backend=config.backend, where=job.where, max_connections=config.max_connections
+    )
     return crm_database(
         job.name,
         db,
@@ -121,6 +133,7 @@ def build_source(job: SourceJob) -> Any:
         deletes=delete_plan(job, db, url),
         sync=job.sync,
         on_rows=job.on_rows,
+        row_level_security=config.row_level_security,
     )
 
 
@@ -188,6 +201,16 @@ class _TableReader:
         self.deletes, self.sync, self.on_rows = deletes, sync, on_rows
 
     def rows(self, table: str, key: str) -> Iterator[Any]:
+        """The table's items, read once one of the source's connections is free (``None``
+        while waiting: dlt then asks the other tables)."""
+        while not self.db.connections.acquire(blocking=False):
+            yield None
+        try:
+            yield from self._rows(table, key)
+        finally:
+            self.db.connections.release()
+
+    def _rows(self, table: str, key: str) -> Iterator[Any]:
         state = dlt.current.resource_state()
         raw_table = f"{self.source}_{table}"
         where = f"source {self.source!r} table {table}"
@@ -207,7 +230,7 @@ class _TableReader:
         source_file_id = f"{self.source}.{table}@{self.sync.run_id}"
         query = self._query(table, catalog, window, utc_cursor)
         batches = _Batches(table, key, raw_table, source_file_id, where, window, state)
-        for batch in self.db.batches(query, self.batch_size, catalog, table):
+        for batch in self.db.batches(query, self.batch_size, catalog, key=key, table=table):
             report.rows_extracted += batch.num_rows
             local = _local_times(batch, self.zone)
             yield from self._load_batch(local, batches, known, extracted)
@@ -331,7 +354,7 @@ class _TableReader:
         if live is None or len(live) == 0:
             return None
         if self.deletes.reconciles(table):
-            source_keys = self.db.read(f"select {key} from {table}")
+            source_keys = self.db.read(f"select {key} from {table}", key=key, table=table)
             gone = missing_keys(
                 live,
                 source_keys.column(key).combine_chunks()
@@ -405,13 +428,19 @@ class _Batches:
 
 
 class _VersionWindow:
-    """Row versions (key, cursor) already loaded whose cursor lies within the lookback window."""
+    """Row versions (key, cursor) already loaded whose cursor lies within the lookback window.
+
+    ``seen`` holds the versions earlier syncs loaded; the rows of this sync are kept as Arrow
+    arrays, pruned to the window as the newest cursor grows, and written as versions once, when
+    the window is saved: a table read in many batches (or key ranges) costs no Python work per
+    row that leaves the window before the end."""
 
     def __init__(self, cursor: dt.datetime | None, seen: set[str], lookback: dt.timedelta):
         self.cursor = cursor
         self.seen = seen
         self.lookback = lookback
         self._max = cursor
+        self._read: list[tuple[pa.Array, pa.Array]] = []  # (keys, cursors) near the newest
 
     @classmethod
     def from_state(cls, state: dict[str, Any], lookback: dt.timedelta) -> _VersionWindow:
@@ -440,30 +469,34 @@ class _VersionWindow:
     def remember(self, batch: pa.Table, key: str, cursor_column: str) -> None:
         if batch.num_rows == 0:
             return
-        cursor_values = batch.column(cursor_column)
+        cursor_values = batch.column(cursor_column).combine_chunks()
         batch_max = pc.max(cursor_values).as_py()
         if batch_max is None:
             return
         if self._max is None or batch_max > self._max:
             self._max = batch_max
-        floor = self._max - self.lookback
-        recent = pc.greater_equal(cursor_values, pa.scalar(floor, cursor_values.type))
-        self.seen.update(
-            _version(k, c)
-            for k, c in zip(
-                batch.column(key).filter(recent).to_pylist(),
-                cursor_values.filter(recent).to_pylist(),
-                strict=True,
-            )
-        )
+            self._read = [self._recent(*read) for read in self._read]  # the window moved on
+        self._read.append(self._recent(batch.column(key).combine_chunks(), cursor_values))
+
+    def _recent(self, keys: pa.Array, cursors: pa.Array) -> tuple[pa.Array, pa.Array]:
+        assert self._max is not None
+        recent = pc.greater_equal(cursors, pa.scalar(self._max - self.lookback, cursors.type))
+        return keys.filter(recent), cursors.filter(recent)
 
     def save(self, state: dict[str, Any]) -> None:
         if self._max is None:
             return
         floor = self._max - self.lookback
+        window = {v for v in self.seen if _cursor_of(v) >= floor}
+        for keys, cursors in self._read:
+            kept_keys, kept_cursors = self._recent(keys, cursors)
+            window.update(
+                _version(k, c)
+                for k, c in zip(kept_keys.to_pylist(), kept_cursors.to_pylist(), strict=True)
+            )
         state["cursor"] = self._max.strftime(CURSOR_FORMAT)
-        state["window"] = sorted(v for v in self.seen if _cursor_of(v) >= floor)
-        self.cursor = self._max
+        state["window"] = sorted(window)
+        self.cursor, self.seen, self._read = self._max, window, []
 
 
 def _version(key: Any, cursor: dt.datetime) -> str:

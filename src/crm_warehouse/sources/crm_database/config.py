@@ -23,6 +23,20 @@ class ReplicationConfig(Strict):
     slot_name: str | None = Field(default=None, description="default crm_warehouse_<source>")
     publication: str | None = Field(default=None, description="default crm_warehouse_<source>")
     max_lag_mb: int = Field(default=1024, ge=1, description="report a slot further behind")
+    url: SecretStr | None = Field(
+        default=None,
+        description="direct connection for the slot when the source url is a pooler; "
+        "default: the source url. May hold a password, so secret",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith(
+            ("postgresql://", "postgres://")
+        ):
+            raise ValueError("must be a postgresql:// URL (the direct connection)")
+        return value
 
 
 class SqlDatabaseSource(SourceSettings):
@@ -43,6 +57,17 @@ class SqlDatabaseSource(SourceSettings):
     deletes: Literal["reconcile", "replication", "none"] = "reconcile"
     replication: ReplicationConfig = ReplicationConfig()
     schema_contract: SchemaContract = "quarantine"
+    max_connections: int = Field(
+        default=1,
+        ge=1,
+        description="connections the source holds at once (one table read per connection); "
+        "keep it within the pooler's pool size",
+    )
+    row_level_security: Literal["refuse", "accept"] = Field(
+        default="refuse",
+        description="a table whose rows row level security hides from the source role: "
+        "refuse the sync, or accept loading only the rows the role sees",
+    )
 
     @field_validator("url")
     @classmethod

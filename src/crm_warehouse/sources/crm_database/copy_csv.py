@@ -6,9 +6,14 @@ through an OS pipe, so the read runs at about the speed of the ``COPY`` itself a
 the table in memory. The column types come from the query's result description (type OIDs,
 numeric precision and scale), so values are parsed straight into the types the binary drivers
 give: integers, floats, ``numeric(p,s)`` as decimals, booleans, dates, ``timestamp`` (naive)
-and ``timestamptz`` (UTC: the session's time zone is set to UTC for the export). Every other
+and ``timestamptz`` (UTC: the time zone is set to UTC for the export). Every other
 type (text, varchar, uuid, json, time, interval, arrays, ``bytea`` in its hex form, ...) arrives
 as its PostgreSQL text. CSV keeps NULL (unquoted empty) apart from the empty string (quoted).
+
+Each export is one transaction whose settings are ``SET LOCAL``: they end with it, so a
+connection pooler in transaction mode can hand the server session to another client afterwards
+(and a later transaction of ours to another session) without anything carried over. The
+transaction is rolled back at the end, leaving the session as it was.
 """
 
 from __future__ import annotations
@@ -38,17 +43,22 @@ _OID_TYPES: dict[int, pa.DataType] = {
     1184: pa.timestamp("us", tz="UTC"),
 }
 _NUMERIC_OID = 1700
-# timestamptz in UTC, dates in ISO order, floats with every digit
-SESSION_SETTINGS = "set time zone 'UTC'; set datestyle = 'ISO, YMD'; set extra_float_digits = 3"
+# timestamptz in UTC, dates in ISO order, floats with every digit; for this transaction only
+TRANSACTION_SETTINGS = (
+    "set local time zone 'UTC'; set local datestyle = 'ISO, YMD'; set local extra_float_digits = 3"
+)
 UNCONSTRAINED_NUMERIC = pa.decimal128(38, 10)  # as connectorx reads numeric without (p,s)
 
 
 class CopyError(Exception):
     """The server or the connection failed during the export (the message is the server's)."""
 
-    def __init__(self, message: str, *, connection_lost: bool = False) -> None:
+    def __init__(
+        self, message: str, *, connection_lost: bool = False, sqlstate: str | None = None
+    ) -> None:
         super().__init__(message)
         self.connection_lost = connection_lost
+        self.sqlstate = sqlstate
 
 
 def result_schema(cursor: Any, query: str) -> pa.Schema:
@@ -71,10 +81,18 @@ def result_schema(cursor: Any, query: str) -> pa.Schema:
 
 
 def copy_batches(connection: Any, query: str, batch_size: int) -> Iterator[pa.Table]:
-    """Stream the query's rows as Arrow tables of about ``batch_size`` rows. ``connection`` is
-    an open psycopg2 connection, owned (and closed) by the caller."""
+    """Stream the query's rows as Arrow tables of about ``batch_size`` rows, in one transaction.
+    ``connection`` is an open psycopg2 connection (not in autocommit), owned by the caller."""
+    try:
+        yield from _export(connection, query, batch_size)
+    finally:
+        with contextlib.suppress(Exception):  # a lost connection has no transaction left
+            connection.rollback()
+
+
+def _export(connection: Any, query: str, batch_size: int) -> Iterator[pa.Table]:
     with connection.cursor() as cursor:
-        cursor.execute(SESSION_SETTINGS)
+        cursor.execute(TRANSACTION_SETTINGS)
         schema = result_schema(cursor, query)
     if not schema:
         return
@@ -140,7 +158,11 @@ def _raise_export_failure(failure: list[BaseException], writer: threading.Thread
 
         exc = failure[0]
         lost = isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError)
-        raise CopyError(str(exc).strip() or type(exc).__name__, connection_lost=lost) from exc
+        raise CopyError(
+            str(exc).strip() or type(exc).__name__,
+            connection_lost=lost,
+            sqlstate=getattr(exc, "pgcode", None),
+        ) from exc
 
 
 def _unconstrained_numeric(table: pa.Table, schema: pa.Schema) -> pa.Table:

@@ -13,27 +13,41 @@ import queue
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm_warehouse.errors import SourceError, cause
+from crm_warehouse.errors import SourceError
+from crm_warehouse.sources.crm_database.connection import (
+    CONNECT_TIMEOUT_SECONDS,
+    Server,
+    connect,
+    connect_fix,
+    connectorx_url,
+    explicit_tls,
+    first_line,
+    inspect,
+    url_params,
+    with_params,
+)
+from crm_warehouse.sources.crm_database.key_ranges import (
+    KeyRanges,
+    is_statement_timeout,
+    timeout_fix,
+)
 
 Backend = Literal["auto", "copy", "adbc", "connectorx"]
-CONNECT_TIMEOUT_SECONDS = 10
-_CONNECT_FIX = (
-    "check host, port, database name, user and password in the source URL, and that "
-    "the server accepts connections"
-)
+RunQuery = Callable[[str, int], Iterator[pa.Table]]  # a query's rows in batches of about n rows
 
 
 def database_url(url: str, *, root: Path | None = None) -> str:
     """Normalise a SQLAlchemy-style URL: ``sqlite:////abs/path`` (relative paths resolved
-    against ``root``) or ``postgresql://...`` (driver suffixes such as ``+psycopg2`` dropped)."""
+    against ``root``) or ``postgresql://...`` (driver suffixes such as ``+psycopg2`` dropped,
+    TLS settings from the environment written in: ``connection.explicit_tls``)."""
     scheme, rest = url.split("://", 1)
     dialect = scheme.split("+", 1)[0]
     if dialect == "sqlite":
@@ -42,14 +56,11 @@ def database_url(url: str, *, root: Path | None = None) -> str:
             path = (root or Path.cwd()) / path
         return f"sqlite://{path}"
     if dialect in {"postgres", "postgresql"}:
-        return f"postgresql://{rest}"
+        return explicit_tls(f"postgresql://{rest}", root)
     raise SourceError(
         f"unsupported database URL scheme {scheme!r}",
         fix="use sqlite:///path or postgresql://user:password@host:5432/db",
     )
-
-
-connectorx_url = database_url  # the normalised form is what connectorx expects
 
 
 def describe_url(url: str) -> str:
@@ -64,15 +75,21 @@ def sqlite_path(url: str) -> Path | None:
     return Path(url.removeprefix("sqlite://")) if url.startswith("sqlite://") else None
 
 
-def first_line(exc: BaseException) -> str:
-    """A driver's error on one line, without any data value it quotes."""
-    return cause(exc)
-
-
 class Database:
-    """A CRM database read into Arrow: the same calls for SQLite files and PostgreSQL."""
+    """A CRM database read into Arrow: the same calls for SQLite files and PostgreSQL.
 
-    def __init__(self, url: str, *, backend: Backend = "auto", where: str = "source") -> None:
+    ``connections`` bounds how many tables of the source are read at once, each over one
+    connection at a time (``max_connections``, default 1): a pooler with few client slots is
+    never asked for more."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        backend: Backend = "auto",
+        where: str = "source",
+        max_connections: int = 1,
+    ) -> None:
         self.url = url
         self.where = where
         self.path = sqlite_path(url)
@@ -87,13 +104,17 @@ class Database:
                 where=where,
                 fix="set backend = 'auto' (ADBC) or 'connectorx' for a SQLite source",
             )
+        self.connectorx_url = connectorx_url(url, where) if self.backend == "connectorx" else url
+        self.connections = threading.BoundedSemaphore(max_connections)
+        self.server: Server | None = None  # set by check()
 
     @property
     def is_postgres(self) -> bool:
         return self.path is None
 
-    def check(self, timeout_seconds: int = CONNECT_TIMEOUT_SECONDS) -> None:
-        """Fail fast with the server's reason (connectorx would wait 30 s for its pool)."""
+    def check(self) -> None:
+        """Fail fast with the server's reason (connectorx would wait 30 s for its pool), and
+        learn what the reads depend on: a pooler in between, the role's statement timeout."""
         if self.path is not None:
             if not self.path.exists():
                 raise SourceError(
@@ -102,37 +123,51 @@ class Database:
                     fix="run `crm-warehouse demo` or correct sources.<name>.url",
                 )
             return
+        self.server = inspect(self.url, self.where)
+        if self.backend == "connectorx" and self.server.pooled:
+            raise SourceError(
+                f"backend 'connectorx' cannot read through the connection pooler at "
+                f"{self.server.reached}: it prepares named statements, which a pooler in "
+                "transaction mode hands to other sessions",
+                where=self.where,
+                fix="use backend 'copy' (the default) or 'adbc' through a pooler, or point "
+                f"the URL at the database itself ({self.server.direct})",
+            )
+
+    def fetch(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """A small catalog query on PostgreSQL, each statement its own transaction."""
         import psycopg2
 
+        connection = connect(self.url, self.where)
         try:
-            psycopg2.connect(self.url, connect_timeout=timeout_seconds).close()
+            connection.autocommit = True
+            with connection.cursor() as cur:
+                cur.execute(sql, params)
+                return cur.fetchall()
         except psycopg2.Error as exc:
             raise SourceError(
-                f"cannot connect to the database ({first_line(exc)})",
+                f"cannot query the database's catalog ({first_line(exc)})",
                 where=self.where,
-                fix=_CONNECT_FIX,
+                fix=connect_fix(str(exc), self.where),
             ) from None
+        finally:
+            connection.close()
 
     def columns(self, table: str) -> dict[str, str]:
         """The table's columns and declared types from the catalog ({} if it does not exist)."""
         if self.path is not None:
-            with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as con:
+            with contextlib.closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as con:
                 rows = con.execute(f"pragma table_info('{table}')").fetchall()
             return {name: (declared or "").lower() for _, name, declared, *_ in rows}
-        import psycopg2
-
-        with (
-            psycopg2.connect(self.url, connect_timeout=CONNECT_TIMEOUT_SECONDS) as con,
-            con.cursor() as cur,
-        ):
-            cur.execute(
+        return dict(
+            self.fetch(
                 "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a "
                 "join pg_class c on c.oid = a.attrelid where c.relname = %s and "
                 "c.relnamespace = current_schema()::regnamespace and a.attnum > 0 and "
                 "not a.attisdropped order by a.attnum",
                 (table,),
             )
-            return dict(cur.fetchall())
+        )
 
     def select_list(self, columns: dict[str, str]) -> str:
         """SQLite's NUMERIC affinity stores 499.00 as the integer 499, so one column mixes
@@ -152,23 +187,20 @@ class Database:
         query: str,
         batch_size: int,
         declared: dict[str, str] | None = None,
-        table: str | None = None,
+        *,
+        key: str | None = None,
+        table: str = "",
     ) -> Iterator[pa.Table]:
         """The query's rows as Arrow tables of about ``batch_size`` rows. SQLite stores times
-        as text: with ``declared`` (the catalog's types, in the query's column order) DATE and
-        TIMESTAMP columns come back typed, as connectorx and PostgreSQL give them. ``table``
-        names the table in errors."""
+        as text: with ``declared`` (the catalog's types) DATE and TIMESTAMP columns come back
+        typed, as connectorx and PostgreSQL give them. With ``key`` (the table's primary key)
+        and a server that enforces a statement timeout, the rows are read in key ranges that
+        each finish within it (``key_ranges.py``)."""
         try:
-            read = {
-                "copy": self._copy_batches,
-                "adbc": self._adbc_batches,
-                "connectorx": self._connectorx_batches,
-            }[self.backend]
-            reader = read(query, batch_size)
-            for batch in read_ahead(reader):
+            for result in read_ahead(self._read(query, batch_size, key, table)):
                 if declared and self.path is not None:
-                    batch = _sqlite_times(batch, declared)
-                yield _declared_decimals(batch, declared) if declared else batch
+                    result = _sqlite_times(result, declared)
+                yield _declared_decimals(result, declared) if declared else result
         except SourceError:
             raise
         except (RuntimeError, OSError, BaseException) as exc:  # connectorx panics: BaseException
@@ -178,49 +210,78 @@ class Database:
             if mismatch is not None:
                 raise mismatch from None
             raise SourceError(
-                f"cannot read source ({first_line(exc)})", where=self.where, fix=_read_fix(exc)
+                f"cannot read source ({first_line(exc)})", where=self.where, fix=self._fix(exc)
             ) from None
 
-    def read(self, query: str) -> pa.Table:
-        tables = list(self.batches(query, 1_000_000))
+    def read(self, query: str, *, key: str | None = None, table: str = "") -> pa.Table:
+        tables = list(self.batches(query, 1_000_000, key=key, table=table))
         return pa.concat_tables(tables) if tables else pa.table({})
 
-    def _copy_batches(self, query: str, batch_size: int) -> Iterator[pa.Table]:
-        import psycopg2
+    def _read(self, query: str, batch_size: int, key: str | None, table: str) -> Iterator[pa.Table]:
+        server = self.server
+        with self._session() as run:
+            if not (key and server and server.statement_timeout_ms):
+                yield from run(query, batch_size)
+                return
+            ranges = KeyRanges(
+                query,
+                key,
+                batch_size,
+                server.statement_timeout_ms,
+                server.role,
+                table or "(query)",
+                self.where,
+            )
+            yield from ranges.read(lambda sql: _whole(run(sql, batch_size)))
 
-        from crm_warehouse.sources.crm_database.copy_csv import copy_batches
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[RunQuery]:
+        """One connection for one read (connectorx: one per query, it connects by itself)."""
+        if self.backend == "copy":
+            from crm_warehouse.sources.crm_database.copy_csv import copy_batches
 
-        con = psycopg2.connect(self.url, connect_timeout=CONNECT_TIMEOUT_SECONDS)
-        try:
-            yield from copy_batches(con, query, batch_size)
-        finally:
-            con.close()
+            connection = connect(self.url, self.where)
+            try:
+                yield lambda query, rows: copy_batches(connection, query, rows)
+            finally:
+                connection.close()
+        elif self.backend == "adbc":
+            with contextlib.closing(self._adbc_connect()) as connection:
+                yield lambda query, rows: self._adbc_batches(connection, query, rows)
+        else:
+            yield self._connectorx_batches
 
     def _connectorx_batches(self, query: str, batch_size: int) -> Iterator[pa.Table]:
         import connectorx as cx
 
-        reader = cx.read_sql(self.url, query, return_type="arrow_stream", batch_size=batch_size)
+        reader = cx.read_sql(
+            self.connectorx_url, query, return_type="arrow_stream", batch_size=batch_size
+        )
         for batch in reader:
             yield pa.Table.from_batches([batch])
 
-    def _adbc_batches(self, query: str, batch_size: int) -> Iterator[pa.Table]:
-        with self._adbc_connect() as con, con.cursor() as cursor:
-            if self.path is not None:
-                cursor.adbc_statement.set_options(
-                    **{"adbc.sqlite.query.batch_rows": str(batch_size)}
-                )
-            cursor.execute(query)
-            reader = cursor.fetch_record_batch()
-            pending: list[pa.RecordBatch] = []
-            rows = 0
-            for batch in reader:
-                pending.append(batch)
-                rows += batch.num_rows
-                if rows >= batch_size:
+    def _adbc_batches(self, connection: Any, query: str, batch_size: int) -> Iterator[pa.Table]:
+        """One query in its own transaction (ADBC opens one; it ends with the query)."""
+        try:
+            with connection.cursor() as cursor:
+                if self.path is not None:
+                    cursor.adbc_statement.set_options(
+                        **{"adbc.sqlite.query.batch_rows": str(batch_size)}
+                    )
+                cursor.execute(query)
+                pending: list[pa.RecordBatch] = []
+                rows = 0
+                for batch in cursor.fetch_record_batch():
+                    pending.append(batch)
+                    rows += batch.num_rows
+                    if rows >= batch_size:
+                        yield _typed(pa.Table.from_batches(pending))
+                        pending, rows = [], 0
+                if pending:
                     yield _typed(pa.Table.from_batches(pending))
-                    pending, rows = [], 0
-            if pending:
-                yield _typed(pa.Table.from_batches(pending))
+        finally:
+            with contextlib.suppress(Exception):  # a lost connection has no transaction left
+                connection.rollback()
 
     def _adbc_connect(self) -> Any:
         if self.path is not None:
@@ -230,6 +291,39 @@ class Database:
         import adbc_driver_postgresql.dbapi as pg_dbapi
 
         return pg_dbapi.connect(_with_connect_timeout(self.url))
+
+    def _fix(self, exc: BaseException) -> str:
+        """What to do about a failed read: a missing driver is an installation problem, a
+        statement the server timed out needs a longer timeout, a query the server refused is
+        about the table, anything else most likely about the connection."""
+        if isinstance(exc, ImportError):
+            return f"install the project's dependencies (`make venv`); missing module: {exc.name}"
+        if self.server and is_statement_timeout(exc):
+            return timeout_fix(self.server.role, self.server.statement_timeout_ms)
+        if "prepared statement" in str(exc):
+            return (
+                "use backend 'copy' (the default) or 'adbc': connectorx prepares named "
+                "statements, which a connection pooler in transaction mode breaks"
+            )
+        import psycopg2
+
+        from crm_warehouse.sources.crm_database.copy_csv import CopyError
+
+        refused = (isinstance(exc, CopyError) and not exc.connection_lost) or (
+            isinstance(exc, psycopg2.Error)
+            and not isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError)
+        )
+        if refused:
+            return (
+                "check that the table and its columns exist in the source database and that "
+                "the user in the source URL may read them"
+            )
+        return connect_fix(str(exc), self.where)
+
+
+def _whole(batches: Iterator[pa.Table]) -> pa.Table:
+    tables = list(batches)
+    return pa.concat_tables(tables) if tables else pa.table({})
 
 
 _DONE = object()
@@ -251,6 +345,10 @@ def read_ahead(batches: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table
             waiting.put(_DONE)
         except BaseException as exc:  # handed to the consumer, raised there
             waiting.put(exc)
+        finally:  # a consumer that stopped early: the read's connection closes now
+            close = getattr(batches, "close", None)
+            if close is not None:
+                close()
 
     worker = threading.Thread(target=produce, name="source-read-ahead", daemon=True)
     worker.start()
@@ -297,32 +395,8 @@ def _type_mismatch(
     return None
 
 
-def _read_fix(exc: BaseException) -> str:
-    """What to do about a failed read: a missing driver is an installation problem, a query the
-    server refused is about the table, anything else most likely about the connection."""
-    if isinstance(exc, ImportError):
-        return f"install the project's dependencies (`make venv`); missing module: {exc.name}"
-    import psycopg2
-
-    from crm_warehouse.sources.crm_database.copy_csv import CopyError
-
-    refused = (isinstance(exc, CopyError) and not exc.connection_lost) or (
-        isinstance(exc, psycopg2.Error)
-        and not isinstance(exc, psycopg2.OperationalError | psycopg2.InterfaceError)
-    )
-    if refused:
-        return (
-            "check that the table and its columns exist in the source database and that the "
-            "user in the source URL may read them"
-        )
-    return _CONNECT_FIX
-
-
 def _with_connect_timeout(url: str) -> str:
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    query.setdefault("connect_timeout", str(CONNECT_TIMEOUT_SECONDS))
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    return with_params(url, {"connect_timeout": str(CONNECT_TIMEOUT_SECONDS)} | url_params(url))
 
 
 def _typed(table: pa.Table) -> pa.Table:

@@ -12,7 +12,7 @@ import pyarrow as pa
 from crm_warehouse.errors import PipelineError, SourceError
 from crm_warehouse.sources.crm_database.config import SqlDatabaseSource
 from crm_warehouse.sources.crm_database.deletes import DeletePlan
-from crm_warehouse.sources.crm_database.extract import Database
+from crm_warehouse.sources.crm_database.extract import Database, database_url
 from crm_warehouse.sources.crm_database.replication import DeleteStream
 from crm_warehouse.sources.metadata import DELETES_SUFFIX, EXTRACTED_AT, has_raw_table
 from crm_warehouse.sources.plugin import SourceJob
@@ -28,8 +28,9 @@ def delete_plan(job: SourceJob, db: Database, url: str) -> DeletePlan:
     plan.slot_in_use, plan.confirmed_lsn = slot_position(job.pipeline)
     if db.is_postgres:
         slot = config.replication.slot_name or f"crm_warehouse_{job.name}"
+        direct = config.replication.url  # the slot's direct connection when url is a pooler
         plan.stream = DeleteStream(
-            url,
+            database_url(direct.get_secret_value(), root=job.root) if direct else url,
             list(config.tables),
             slot=slot,
             publication=config.replication.publication or slot,

@@ -9,6 +9,11 @@ messages into tombstones, and advances the slot only after the warehouse load co
 A slot that disappears (dropped, or invalidated by ``max_slot_wal_keep_size``) is reported as
 an error - never silently recreated, since deletes in the gap would be lost. A slot further
 behind than ``max_lag_mb`` is reported as a warning.
+
+The slot is read over a direct connection to the database. Through a connection pooler the
+statements could land in any server session, and creating a slot waits for every transaction
+open on the server - pooled clients' included - so the source refuses a pooler at once, naming
+the direct host and port (``replication.url`` of the source, while syncs use the pooler).
 """
 
 from __future__ import annotations
@@ -21,7 +26,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crm_warehouse.errors import SourceError
-from crm_warehouse.sources.crm_database.extract import CONNECT_TIMEOUT_SECONDS, first_line
+from crm_warehouse.sources.crm_database.connection import (
+    connect,
+    first_line,
+    inspect,
+    url_setting,
+)
 
 PG_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 _NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -75,18 +85,13 @@ class DeleteStream:
         self.where = where
         self.max_lag_bytes = max_lag_mb * 2**20
 
-    def _connect(self) -> Any:
-        import psycopg2
-
-        con = psycopg2.connect(self.url, connect_timeout=CONNECT_TIMEOUT_SECONDS)
-        con.autocommit = True
-        return con
-
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         import psycopg2
 
+        connection = connect(self.url, self.where)
         try:
-            with self._connect() as con, con.cursor() as cur:
+            connection.autocommit = True
+            with connection.cursor() as cur:
                 cur.execute(sql, params)
                 return cur.fetchall() if cur.description else []
         except psycopg2.Error as exc:
@@ -96,9 +101,21 @@ class DeleteStream:
                 fix="check the user's REPLICATION privilege and the slot "
                 "(see docs/sources.md, Deletes)",
             ) from None
+        finally:
+            connection.close()
 
     def check_capability(self) -> None:
-        """wal_level = logical, a user allowed to replicate, a key on every table."""
+        """A direct connection, wal_level = logical, a user allowed to replicate, a key on
+        every table."""
+        server = inspect(self.url, self.where)
+        if server.pooled:
+            raise ReplicationError(
+                f"logical replication needs a direct connection to the database, but "
+                f"{server.reached} is a connection pooler",
+                where=self.where,
+                fix=f"set {url_setting(self.where, 'replication.url')} to the direct "
+                f"connection ({server.direct}); syncs may stay on the pooler",
+            )
         ((level,),) = self._query("show wal_level")
         if level != "logical":
             raise ReplicationError(
