@@ -21,7 +21,7 @@ from pathlib import Path
 from crm_warehouse.errors import PipelineError, SourceError, TransformError
 from crm_warehouse.ingest import SourceLoad, ingest
 from crm_warehouse.ingest.pipeline import pipeline_name
-from crm_warehouse.monitor import RunRecorder
+from crm_warehouse.monitor import RunRecorder, store
 from crm_warehouse.monitor.runs import StepRecord, stage
 from crm_warehouse.publish import ExportedTable
 from crm_warehouse.publish.docs import copy_dbt_docs
@@ -138,6 +138,7 @@ def step_transform(
     extra: tuple[str, ...] = (),
 ) -> tuple[TransformResult, TransformResult | None]:
     progress.say("transform: dbt build (seeds, snapshots, models, tests)")
+    _prepare_run_store(settings)
     selection = ("--select", select) if select else ()
     result = dbt.build(*selection, *extra)
     _record_nodes(recorder, "transform", result)
@@ -167,6 +168,14 @@ def step_transform(
         "unit_tests": result.count("unit_test"),
     }
     return result, freshness
+
+
+def _prepare_run_store(settings: Settings) -> None:
+    """The ops tables the monitor's metric views (dbt models, models/ops) read must exist
+    before dbt builds them: on a new warehouse nothing has recorded a run yet."""
+    if settings.warehouse.target == "duckdb":
+        with connect(settings) as con:
+            store.migrate(con)
 
 
 def step_transform_changed(

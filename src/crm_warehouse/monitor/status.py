@@ -11,7 +11,7 @@ import duckdb
 from crm_warehouse.errors import ConfigError
 from crm_warehouse.monitor import store
 from crm_warehouse.monitor.snapshots import measure_tables
-from crm_warehouse.monitor.store import FAILED_STATUSES, rows
+from crm_warehouse.monitor.store import FAILED_STATUSES, rows, view_rows
 from crm_warehouse.settings import Settings
 from crm_warehouse.warehouse import OPS_SCHEMA as OPS
 from crm_warehouse.warehouse import connect
@@ -63,21 +63,19 @@ def report(
             f"and attempted_at >= ? group by all order by channel",
             [now - dt.timedelta(days=1)],
         ),
-        "slowest_models": rows(
+        "slowest_models": view_rows(
             con,
-            f"select * from {OPS}.mtr_slowest_models "
-            f"where slowness_rank <= ? order by slowness_rank",
+            "mtr_slowest_models",
+            "where slowness_rank <= ? order by slowness_rank",
             [settings.monitor.slowest_models],
         ),
-        "row_volume": rows(
+        "row_volume": view_rows(
             con,
-            f"select * from {OPS}.mtr_row_volume_daily where "
-            f"load_date >= ? order by load_date, table_name",
+            "mtr_row_volume_daily",
+            "where load_date >= ? order by load_date, table_name",
             [(now - dt.timedelta(days=14)).date()],
         ),
-        "failed_jobs": rows(
-            con, f"select * from {OPS}.mtr_failed_jobs_daily order by run_date desc limit 14"
-        ),
+        "failed_jobs": view_rows(con, "mtr_failed_jobs_daily", "order by run_date desc limit 14"),
     }
 
 
@@ -123,7 +121,7 @@ def _sources(
             [last_run],
         ).fetchall()
     )
-    freshness = {r["table_name"]: r for r in rows(con, f"select * from {OPS}.mtr_freshness_sla")}
+    freshness = {r["table_name"]: r for r in view_rows(con, "mtr_freshness_sla")}
     last_ok = dict(
         con.execute(
             f"select name, max(coalesce(finished_at, started_at)) from {OPS}.run_steps "
@@ -208,10 +206,8 @@ def _failing_checks(
             if r["max_loaded_at"]
             else "",
         }
-        for r in rows(
-            con,
-            f"select * from {OPS}.mtr_freshness_sla where status <> 'pass' "
-            f"order by source_name, table_name",
+        for r in view_rows(
+            con, "mtr_freshness_sla", "where status <> 'pass' order by source_name, table_name"
         )
     ]
     return failing

@@ -13,6 +13,7 @@ from typing import Any
 
 from crm_warehouse.errors import ConfigError, TransformError
 from crm_warehouse.settings import Settings
+from crm_warehouse.warehouse import OPS_SCHEMA
 
 log = logging.getLogger(__name__)
 
@@ -95,12 +96,15 @@ class Dbt:
 
     def vars(self) -> dict[str, Any]:
         quality = self.settings.quality
+        ops = {"ops_schema": OPS_SCHEMA} if self.settings.warehouse.target == "duckdb" else {}
         return {
             **{f"{name}_timezone": src.timezone for name, src in self.settings.sources.items()},
             "quality_null_ratio": quality.null_ratio.max_ratio,
             "quality_distribution": {
                 measure: band.model_dump() for measure, band in quality.distribution.bands.items()
             },
+            # the monitor's run store (DuckDB only): dbt builds its metric views (models/ops)
+            **ops,
         }
 
     def _common_args(self) -> list[str]:
