@@ -13,6 +13,7 @@ from typing import Any
 
 from crm_warehouse.errors import ConfigError, TransformError
 from crm_warehouse.settings import Settings
+from crm_warehouse.transform.relations import Relations, read_relations
 from crm_warehouse.warehouse import OPS_SCHEMA
 
 log = logging.getLogger(__name__)
@@ -168,6 +169,12 @@ class Dbt:
         if not self.settings.transform.unit_tests:
             extra = (*extra, "--exclude-resource-type", "unit_test")
         return self.run(["build"], *extra)
+
+    def relations(self) -> Relations:
+        """Where the project's models are built, from the manifest of this process's parse or
+        build (parsed now if it has done neither)."""
+        self.parse()
+        return read_relations(self.target_path / "manifest.json")
 
     def source_freshness(self) -> TransformResult:
         return self.run(["source", "freshness"], "--output", str(self.target_path / "sources.json"))
