@@ -64,60 +64,28 @@ known_campaigns as (
 ),
 
 {#- Campaigns that spend or leads reference but the campaigns endpoint has not (yet) sent. #}
-inferred_campaigns as (
-
-    select
-        {{ member_key('referenced.campaign_id') }} as campaign_key,
-        referenced.campaign_id,
-        'Campaign not in the marketing tool' as campaign_name,
-        'Unknown' as channel,
-        'Unknown' as channel_label,
-        cast(null as {{ dbt.type_string() }}) as objective,
-        cast(null as {{ dbt.type_string() }}) as campaign_status,
-        cast(null as date) as start_date,
-        cast(null as date) as end_date,
-        cast(null as decimal(18, 2)) as daily_budget_gbp,
-        cast(null as {{ dbt.type_string() }}) as currency_code,
-        false as is_known_campaign,
-        cast(null as {{ type_timestamp_utc() }}) as created_at,
-        cast(null as {{ type_timestamp_utc() }}) as updated_at
-
-    from referenced
-    left join campaigns
-        on referenced.campaign_id = campaigns.campaign_id
-    where campaigns.campaign_id is null
-        and referenced.campaign_id is not null
-
-),
-
-unknown_campaign as (
-
-    select
-        -1 as campaign_key,
-        -1 as campaign_id,
-        'No campaign' as campaign_name,
-        'Unknown' as channel,
-        'Unknown' as channel_label,
-        cast(null as {{ dbt.type_string() }}) as objective,
-        cast(null as {{ dbt.type_string() }}) as campaign_status,
-        cast(null as date) as start_date,
-        cast(null as date) as end_date,
-        cast(null as decimal(18, 2)) as daily_budget_gbp,
-        cast(null as {{ dbt.type_string() }}) as currency_code,
-        false as is_known_campaign,
-        cast(null as {{ type_timestamp_utc() }}) as created_at,
-        cast(null as {{ type_timestamp_utc() }}) as updated_at
-
-),
-
 members as (
-
-    select * from known_campaigns
-    union all
-    select * from inferred_campaigns
-    union all
-    select * from unknown_campaign
-
+    {{ dimension_members(
+        known='known_campaigns',
+        referenced='referenced',
+        key='campaign_id',
+        surrogate_key='campaign_key',
+        placeholders=[
+            ['campaign_name', "'Campaign not in the marketing tool'"],
+            ['channel', "'Unknown'"],
+            ['channel_label', "'Unknown'"],
+            ['objective', 'null'],
+            ['campaign_status', 'null'],
+            ['start_date', 'null'],
+            ['end_date', 'null'],
+            ['daily_budget_gbp', 'null'],
+            ['currency_code', 'null'],
+            ['is_known_campaign', 'false'],
+            ['created_at', 'null'],
+            ['updated_at', 'null'],
+        ],
+        unknown={'campaign_name': "'No campaign'"},
+    ) }}
 ),
 
 final as (

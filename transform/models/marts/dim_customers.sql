@@ -113,57 +113,27 @@ crm_customers as (
 
 {#- Customers that orders reference but the CRM does not (yet) hold: late-arriving members
     keep the key their CRM row will get, so incremental facts never need rewriting. #}
-inferred_customers as (
-
-    select
-        {{ member_key('order_summary.customer_id') }} as customer_key,
-        order_summary.customer_id,
-        'Customer not in CRM' as full_name,
-        cast(null as {{ dbt.type_string() }}) as email,
-        cast(null as {{ dbt.type_bigint() }}) as age,
-        'Unknown' as age_bin,
-        'Unknown' as gender,
-        'Unknown' as location,
-        'Unknown' as income_bracket,
-        cast(null as date) as signup_date,
-        false as is_crm_customer,
-        cast(null as {{ type_timestamp_utc() }}) as created_at,
-        cast(null as {{ type_timestamp_utc() }}) as updated_at
-
-    from order_summary
-    left join customers
-        on order_summary.customer_id = customers.customer_id
-    where customers.customer_id is null
-
-),
-
-unknown_customer as (
-
-    select
-        -1 as customer_key,
-        -1 as customer_id,
-        'Unknown customer' as full_name,
-        cast(null as {{ dbt.type_string() }}) as email,
-        cast(null as {{ dbt.type_bigint() }}) as age,
-        'Unknown' as age_bin,
-        'Unknown' as gender,
-        'Unknown' as location,
-        'Unknown' as income_bracket,
-        cast(null as date) as signup_date,
-        false as is_crm_customer,
-        cast(null as {{ type_timestamp_utc() }}) as created_at,
-        cast(null as {{ type_timestamp_utc() }}) as updated_at
-
-),
-
 members as (
-
-    select * from crm_customers
-    union all
-    select * from inferred_customers
-    union all
-    select * from unknown_customer
-
+    {{ dimension_members(
+        known='crm_customers',
+        referenced='order_summary',
+        key='customer_id',
+        surrogate_key='customer_key',
+        placeholders=[
+            ['full_name', "'Customer not in CRM'"],
+            ['email', 'null'],
+            ['age', 'null'],
+            ['age_bin', "'Unknown'"],
+            ['gender', "'Unknown'"],
+            ['location', "'Unknown'"],
+            ['income_bracket', "'Unknown'"],
+            ['signup_date', 'null'],
+            ['is_crm_customer', 'false'],
+            ['created_at', 'null'],
+            ['updated_at', 'null'],
+        ],
+        unknown={'full_name': "'Unknown customer'"},
+    ) }}
 ),
 
 final as (

@@ -62,51 +62,24 @@ crm_products as (
 ),
 
 {#- Products that order lines reference but the CRM does not (yet) hold. #}
-inferred_products as (
-
-    select
-        {{ member_key('order_items.product_id') }} as product_key,
-        order_items.product_id,
-        'Product not in CRM' as product_name,
-        'Unknown' as brand,
-        'Unknown' as category,
-        'Unknown' as category_label,
-        cast(null as decimal(18, 2)) as list_price_gbp,
-        false as is_crm_product,
-        cast(null as {{ type_timestamp_utc() }}) as created_at,
-        cast(null as {{ type_timestamp_utc() }}) as updated_at
-
-    from order_items
-    left join products
-        on order_items.product_id = products.product_id
-    where products.product_id is null
-
-),
-
-unknown_product as (
-
-    select
-        -1 as product_key,
-        -1 as product_id,
-        'Unknown product' as product_name,
-        'Unknown' as brand,
-        'Unknown' as category,
-        'Unknown' as category_label,
-        cast(null as decimal(18, 2)) as list_price_gbp,
-        false as is_crm_product,
-        cast(null as {{ type_timestamp_utc() }}) as created_at,
-        cast(null as {{ type_timestamp_utc() }}) as updated_at
-
-),
-
 members as (
-
-    select * from crm_products
-    union all
-    select * from inferred_products
-    union all
-    select * from unknown_product
-
+    {{ dimension_members(
+        known='crm_products',
+        referenced='order_items',
+        key='product_id',
+        surrogate_key='product_key',
+        placeholders=[
+            ['product_name', "'Product not in CRM'"],
+            ['brand', "'Unknown'"],
+            ['category', "'Unknown'"],
+            ['category_label', "'Unknown'"],
+            ['list_price_gbp', 'null'],
+            ['is_crm_product', 'false'],
+            ['created_at', 'null'],
+            ['updated_at', 'null'],
+        ],
+        unknown={'product_name': "'Unknown product'"},
+    ) }}
 ),
 
 final as (
