@@ -3,32 +3,15 @@
 with
 
 campaigns as (
-
-    select
-        campaign_id,
-        campaign_name,
-        channel,
-        objective,
-        campaign_status,
-        start_date,
-        end_date,
-        daily_budget_gbp,
-        currency_code,
-        created_at,
-        updated_at
-
-    from {{ ref('stg_marketing__campaigns') }}
-
+    {{ import_columns(ref('stg_marketing__campaigns'), [
+        'campaign_id', 'campaign_name', 'channel', 'objective', 'campaign_status',
+        'start_date', 'end_date', 'daily_budget_gbp', 'currency_code', 'created_at',
+        'updated_at',
+    ]) }}
 ),
 
 channels as (
-
-    select
-        marketing_channel,
-        channel_label
-
-    from {{ ref('ref_marketing_channels') }}
-
+    {{ import_columns(ref('ref_marketing_channels'), ['marketing_channel', 'channel_label']) }}
 ),
 
 referenced as (

@@ -7,33 +7,14 @@
 with
 
 customers as (
-
-    select
-        customer_id,
-        full_name,
-        email,
-        age,
-        gender,
-        location,
-        income_bracket,
-        signup_date,
-        created_at,
-        updated_at
-
-    from {{ ref('stg_crm__customers') }}
-    where not is_deleted
-
+    {{ import_columns(ref('stg_crm__customers'), [
+        'customer_id', 'full_name', 'email', 'age', 'gender', 'location', 'income_bracket',
+        'signup_date', 'created_at', 'updated_at',
+    ], where='not is_deleted') }}
 ),
 
 age_bins as (
-
-    select
-        age_bin,
-        min_age,
-        max_age
-
-    from {{ ref('ref_age_bins') }}
-
+    {{ import_columns(ref('ref_age_bins'), ['age_bin', 'min_age', 'max_age']) }}
 ),
 
 {#- First-touch marketing attribution (nulls when no marketing source is configured). #}
@@ -60,16 +41,9 @@ acquisitions as (
 ),
 
 orders as (
-
-    select
-        customer_id,
-        ordered_date,
-        is_revenue_order,
-        units,
-        order_revenue_gbp
-
-    from {{ ref('fct_orders') }}
-
+    {{ import_columns(ref('fct_orders'), [
+        'customer_id', 'ordered_date', 'is_revenue_order', 'units', 'order_revenue_gbp',
+    ]) }}
 ),
 
 order_summary as (

@@ -7,29 +7,14 @@
 with
 
 products as (
-
-    select
-        product_id,
-        product_name,
-        brand,
-        category,
-        list_price_gbp,
-        created_at,
-        updated_at
-
-    from {{ ref('stg_crm__products') }}
-    where not is_deleted
-
+    {{ import_columns(ref('stg_crm__products'), [
+        'product_id', 'product_name', 'brand', 'category', 'list_price_gbp', 'created_at',
+        'updated_at',
+    ], where='not is_deleted') }}
 ),
 
 categories as (
-
-    select
-        category,
-        category_label
-
-    from {{ ref('ref_product_categories') }}
-
+    {{ import_columns(ref('ref_product_categories'), ['category', 'category_label']) }}
 ),
 
 order_items as (

@@ -1,27 +1,13 @@
 with
 
 age_bins as (
-
-    select
-        age_bin,
-        min_age,
-        max_age,
-        display_order
-
-    from {{ ref('ref_age_bins') }}
-
+    {{ import_columns(ref('ref_age_bins'), ['age_bin', 'min_age', 'max_age', 'display_order']) }}
 ),
 
 customers as (
-
-    select
-        age_bin,
-        lifetime_orders,
-        lifetime_revenue_gbp
-
-    from {{ ref('dim_customers') }}
-    where is_crm_customer
-
+    {{ import_columns(ref('dim_customers'), [
+        'age_bin', 'lifetime_orders', 'lifetime_revenue_gbp',
+    ], where='is_crm_customer') }}
 ),
 
 bins as (

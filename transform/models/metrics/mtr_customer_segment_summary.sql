@@ -1,37 +1,21 @@
 with
 
 income_brackets as (
-
-    select
-        income_bracket,
-        bracket_label,
-        display_order
-
-    from {{ ref('ref_income_brackets') }}
-
+    {{ import_columns(ref('ref_income_brackets'), [
+        'income_bracket', 'bracket_label', 'display_order',
+    ]) }}
 ),
 
 customers as (
-
-    select
-        customer_key,
-        income_bracket
-
-    from {{ ref('dim_customers') }}
-    where is_crm_customer
-
+    {{ import_columns(ref('dim_customers'), [
+        'customer_key', 'income_bracket',
+    ], where='is_crm_customer') }}
 ),
 
 orders as (
-
-    select
-        customer_key,
-        units,
-        order_revenue_gbp
-
-    from {{ ref('fct_orders') }}
-    where is_revenue_order
-
+    {{ import_columns(ref('fct_orders'), [
+        'customer_key', 'units', 'order_revenue_gbp',
+    ], where='is_revenue_order') }}
 ),
 
 customers_per_bracket as (

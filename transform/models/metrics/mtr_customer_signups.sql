@@ -10,20 +10,15 @@ customers as (
 ),
 
 orders as (
-
-    select
-        customer_key,
-        ordered_date
-
-    from {{ ref('fct_orders') }}
-    where is_revenue_order
-
+    {{ import_columns(ref('fct_orders'), [
+        'customer_key', 'ordered_date',
+    ], where='is_revenue_order') }}
 ),
 
 signups_per_month as (
 
     select
-        cast({{ dbt.date_trunc('month', 'signup_date') }} as date) as month_start_date,
+        {{ month_start('signup_date') }} as month_start_date,
         count(*) as signups
 
     from customers
@@ -35,7 +30,7 @@ customer_months as (
 
     select distinct
         customer_key,
-        cast({{ dbt.date_trunc('month', 'ordered_date') }} as date) as month_start_date
+        {{ month_start('ordered_date') }} as month_start_date
 
     from orders
 
@@ -98,8 +93,7 @@ final as (
 
     select
         month_start_date,
-        cast(extract(year from month_start_date) as {{ dbt.type_bigint() }}) as calendar_year,
-        cast(extract(month from month_start_date) as {{ dbt.type_bigint() }}) as calendar_month,
+        {{ calendar_month_columns('month_start_date') }},
         cast(signups as {{ dbt.type_bigint() }}) as signups,
         cast(sum(signups) over (
             order by month_start_date rows between unbounded preceding and current row

@@ -1,32 +1,15 @@
 with
 
 products as (
-
-    select
-        product_key,
-        product_id,
-        product_name,
-        brand,
-        category,
-        category_label
-
-    from {{ ref('dim_products') }}
-    where product_key <> -1
-
+    {{ import_columns(ref('dim_products'), [
+        'product_key', 'product_id', 'product_name', 'brand', 'category', 'category_label',
+    ], where='product_key <> -1') }}
 ),
 
 order_items as (
-
-    select
-        order_id,
-        customer_key,
-        product_key,
-        quantity,
-        line_revenue_gbp
-
-    from {{ ref('fct_order_items') }}
-    where is_revenue_order
-
+    {{ import_columns(ref('fct_order_items'), [
+        'order_id', 'customer_key', 'product_key', 'quantity', 'line_revenue_gbp',
+    ], where='is_revenue_order') }}
 ),
 
 sales_per_product as (

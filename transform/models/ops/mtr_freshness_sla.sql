@@ -1,21 +1,10 @@
 with
 
 freshness_checks as (
-
-    select
-        unique_id,
-        source_name,
-        table_name,
-        status,
-        max_loaded_at,
-        age_seconds,
-        warn_after_seconds,
-        error_after_seconds,
-        snapshotted_at,
-        run_id
-
-    from {{ source('ops', 'source_freshness') }}
-
+    {{ import_columns(source('ops', 'source_freshness'), [
+        'unique_id', 'source_name', 'table_name', 'status', 'max_loaded_at', 'age_seconds',
+        'warn_after_seconds', 'error_after_seconds', 'snapshotted_at', 'run_id',
+    ]) }}
 ),
 
 latest_checks as (

@@ -1,30 +1,16 @@
 with
 
 table_snapshots as (
-
-    select
-        source,
-        table_name,
-        row_count,
-        newest_synced_at,
-        newest_cursor_at,
-        observed_at
-
-    from {{ source('ops', 'table_snapshots') }}
-
+    {{ import_columns(source('ops', 'table_snapshots'), [
+        'source', 'table_name', 'row_count', 'newest_synced_at', 'newest_cursor_at',
+        'observed_at',
+    ]) }}
 ),
 
 run_steps as (
-
-    select
-        name,
-        step,
-        status,
-        started_at,
-        finished_at
-
-    from {{ source('ops', 'run_steps') }}
-
+    {{ import_columns(source('ops', 'run_steps'), [
+        'name', 'step', 'status', 'started_at', 'finished_at',
+    ]) }}
 ),
 
 latest_snapshots as (

@@ -1,36 +1,15 @@
 with
 
 runs as (
-
-    select
-        run_id,
-        started_at
-
-    from {{ source('ops', 'runs') }}
-
+    {{ import_columns(source('ops', 'runs'), ['run_id', 'started_at']) }}
 ),
 
 run_steps as (
-
-    select
-        run_id,
-        step,
-        name,
-        source,
-        status
-
-    from {{ source('ops', 'run_steps') }}
-
+    {{ import_columns(source('ops', 'run_steps'), ['run_id', 'step', 'name', 'source', 'status']) }}
 ),
 
 incidents as (
-
-    select
-        subject,
-        status
-
-    from {{ source('ops', 'incidents') }}
-
+    {{ import_columns(source('ops', 'incidents'), ['subject', 'status']) }}
 ),
 
 {#- A source's outcome in a run: failed when any of its tables failed. #}

@@ -1,38 +1,19 @@
 with
 
 runs as (
-
-    select
-        run_id,
-        started_at
-
-    from {{ source('ops', 'runs') }}
-
+    {{ import_columns(source('ops', 'runs'), ['run_id', 'started_at']) }}
 ),
 
 run_steps as (
-
-    select
-        run_id,
-        step,
-        name,
-        source,
-        status,
-        rows_written
-
-    from {{ source('ops', 'run_steps') }}
-
+    {{ import_columns(source('ops', 'run_steps'), [
+        'run_id', 'step', 'name', 'source', 'status', 'rows_written',
+    ]) }}
 ),
 
 table_snapshots as (
-
-    select
-        table_name,
-        row_count,
-        observed_at
-
-    from {{ source('ops', 'table_snapshots') }}
-
+    {{ import_columns(source('ops', 'table_snapshots'), [
+        'table_name', 'row_count', 'observed_at',
+    ]) }}
 ),
 
 loads as (

@@ -1,17 +1,10 @@
 with
 
 built_nodes as (
-
-    select
-        unique_id,
-        resource_type,
-        execution_seconds,
-        bytes_processed,
-        completed_at
-
-    from {{ source('ops', 'dbt_node_results') }}
-    where resource_type in ('model', 'snapshot', 'seed') and status = 'success'
-
+    {{ import_columns(source('ops', 'dbt_node_results'), [
+        'unique_id', 'resource_type', 'execution_seconds', 'bytes_processed',
+        'completed_at',
+    ], where="resource_type in ('model', 'snapshot', 'seed') and status = 'success'") }}
 ),
 
 final as (

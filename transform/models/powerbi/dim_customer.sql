@@ -1,40 +1,18 @@
 with
 
 customers as (
-
-    select
-        customer_key,
-        gender,
-        location,
-        income_bracket,
-        age_bin,
-        signup_date,
-        first_order_date,
-        lifetime_revenue_gbp,
-        is_crm_customer
-
-    from {{ ref('dim_customers') }}
-
+    {{ import_columns(ref('dim_customers'), [
+        'customer_key', 'gender', 'location', 'income_bracket', 'age_bin', 'signup_date',
+        'first_order_date', 'lifetime_revenue_gbp', 'is_crm_customer',
+    ]) }}
 ),
 
 income_brackets as (
-
-    select
-        income_bracket,
-        display_order
-
-    from {{ ref('ref_income_brackets') }}
-
+    {{ import_columns(ref('ref_income_brackets'), ['income_bracket', 'display_order']) }}
 ),
 
 age_bins as (
-
-    select
-        age_bin,
-        display_order
-
-    from {{ ref('ref_age_bins') }}
-
+    {{ import_columns(ref('ref_age_bins'), ['age_bin', 'display_order']) }}
 ),
 
 final as (

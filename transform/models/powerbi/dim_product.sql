@@ -1,15 +1,9 @@
 with
 
 products as (
-
-    select
-        product_key,
-        product_name,
-        brand,
-        category_label
-
-    from {{ ref('dim_products') }}
-
+    {{ import_columns(ref('dim_products'), [
+        'product_key', 'product_name', 'brand', 'category_label',
+    ]) }}
 ),
 
 final as (

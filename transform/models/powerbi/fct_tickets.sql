@@ -1,45 +1,21 @@
 with
 
 tickets as (
-
-    select
-        ticket_key,
-        customer_key,
-        product_key,
-        created_date,
-        ticket_channel,
-        ticket_priority,
-        ticket_type,
-        ticket_subject,
-        ticket_status,
-        is_closed,
-        is_csat_positive,
-        first_response_hours,
-        resolution_hours,
-        csat_rating
-
-    from {{ ref('fct_ticketing') }}
-
+    {{ import_columns(ref('fct_ticketing'), [
+        'ticket_key', 'customer_key', 'product_key', 'created_date', 'ticket_channel',
+        'ticket_priority', 'ticket_type', 'ticket_subject', 'ticket_status', 'is_closed',
+        'is_csat_positive', 'first_response_hours', 'resolution_hours', 'csat_rating',
+    ]) }}
 ),
 
 priorities as (
-
-    select
-        ticket_priority,
-        display_order
-
-    from {{ ref('ref_ticket_priorities') }}
-
+    {{ import_columns(ref('ref_ticket_priorities'), ['ticket_priority', 'display_order']) }}
 ),
 
 sla_targets as (
-
-    select
-        ticket_priority,
-        sla_first_response_hours
-
-    from {{ ref('ref_ticket_sla_targets') }}
-
+    {{ import_columns(ref('ref_ticket_sla_targets'), [
+        'ticket_priority', 'sla_first_response_hours',
+    ]) }}
 ),
 
 {#- The SLA: a first response later than the priority's target breaches it (a ticket without
