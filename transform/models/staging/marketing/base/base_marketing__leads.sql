@@ -1,4 +1,3 @@
-{{ config(enabled=marketing_enabled()) }}
 {#- Every raw lead row, parsed and checked; see _marketing__base.yml. -#}
 {{ staging_base(
     source('marketing', 'marketing_leads'),
