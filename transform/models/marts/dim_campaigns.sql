@@ -53,20 +53,15 @@ members as (
         referenced='referenced',
         key='campaign_id',
         surrogate_key='campaign_key',
-        placeholders=[
-            ['campaign_name', "'Campaign not in the marketing tool'"],
-            ['channel', "'Unknown'"],
-            ['channel_label', "'Unknown'"],
-            ['objective', 'null'],
-            ['campaign_status', 'null'],
-            ['start_date', 'null'],
-            ['end_date', 'null'],
-            ['daily_budget_gbp', 'null'],
-            ['currency_code', 'null'],
-            ['is_known_campaign', 'false'],
-            ['created_at', 'null'],
-            ['updated_at', 'null'],
+        columns=[
+            'campaign_name', 'channel', 'channel_label', 'objective', 'campaign_status',
+            'start_date', 'end_date', 'daily_budget_gbp', 'currency_code', 'is_known_campaign',
+            'created_at', 'updated_at',
         ],
+        inferred={
+            'campaign_name': "'Campaign not in the marketing tool'", 'is_known_campaign': 'false',
+            'channel': "'Unknown'", 'channel_label': "'Unknown'",
+        },
         unknown={'campaign_name': "'No campaign'"},
     ) }}
 ),

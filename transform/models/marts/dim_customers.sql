@@ -93,19 +93,15 @@ members as (
         referenced='order_summary',
         key='customer_id',
         surrogate_key='customer_key',
-        placeholders=[
-            ['full_name', "'Customer not in CRM'"],
-            ['email', 'null'],
-            ['age', 'null'],
-            ['age_bin', "'Unknown'"],
-            ['gender', "'Unknown'"],
-            ['location', "'Unknown'"],
-            ['income_bracket', "'Unknown'"],
-            ['signup_date', 'null'],
-            ['is_crm_customer', 'false'],
-            ['created_at', 'null'],
-            ['updated_at', 'null'],
+        columns=[
+            'full_name', 'email', 'age', 'age_bin', 'gender', 'location', 'income_bracket',
+            'signup_date', 'is_crm_customer', 'created_at', 'updated_at',
         ],
+        inferred={
+            'full_name': "'Customer not in CRM'", 'is_crm_customer': 'false',
+            'age_bin': "'Unknown'", 'gender': "'Unknown'", 'location': "'Unknown'",
+            'income_bracket': "'Unknown'",
+        },
         unknown={'full_name': "'Unknown customer'"},
     ) }}
 ),

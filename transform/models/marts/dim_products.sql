@@ -53,16 +53,14 @@ members as (
         referenced='order_items',
         key='product_id',
         surrogate_key='product_key',
-        placeholders=[
-            ['product_name', "'Product not in CRM'"],
-            ['brand', "'Unknown'"],
-            ['category', "'Unknown'"],
-            ['category_label', "'Unknown'"],
-            ['list_price_gbp', 'null'],
-            ['is_crm_product', 'false'],
-            ['created_at', 'null'],
-            ['updated_at', 'null'],
+        columns=[
+            'product_name', 'brand', 'category', 'category_label', 'list_price_gbp',
+            'is_crm_product', 'created_at', 'updated_at',
         ],
+        inferred={
+            'product_name': "'Product not in CRM'", 'is_crm_product': 'false',
+            'brand': "'Unknown'", 'category': "'Unknown'", 'category_label': "'Unknown'",
+        },
         unknown={'product_name': "'Unknown product'"},
     ) }}
 ),

@@ -46,23 +46,15 @@ orders_per_bracket as (
 ),
 
 brackets as (
-
-    select
-        income_brackets.income_bracket,
-        income_brackets.bracket_label,
-        income_brackets.display_order,
-        coalesce(customers_per_bracket.customers, 0) as customers,
-        coalesce(orders_per_bracket.ordering_customers, 0) as ordering_customers,
-        coalesce(orders_per_bracket.orders, 0) as orders,
-        coalesce(orders_per_bracket.units, 0) as units,
-        coalesce(orders_per_bracket.revenue_gbp, 0) as revenue_gbp
-
-    from income_brackets
-    left join customers_per_bracket
-        on income_brackets.income_bracket = customers_per_bracket.income_bracket
-    left join orders_per_bracket
-        on income_brackets.income_bracket = orders_per_bracket.income_bracket
-
+    {{ zero_filled(
+        'income_brackets',
+        ['income_bracket', 'bracket_label', 'display_order'],
+        [
+            ['customers_per_bracket', ['customers']],
+            ['orders_per_bracket', ['ordering_customers', 'orders', 'units', 'revenue_gbp']],
+        ],
+        key='income_bracket',
+    ) }}
 ),
 
 with_totals as (

@@ -73,20 +73,15 @@ months as (
 ),
 
 monthly as (
-
-    select
-        months.month_start_date,
-        coalesce(signups_per_month.signups, 0) as signups,
-        coalesce(buyers_per_month.new_customers, 0) as new_customers,
-        coalesce(buyers_per_month.returning_customers, 0) as returning_customers,
-        coalesce(buyers_per_month.active_customers, 0) as active_customers
-
-    from months
-    left join signups_per_month
-        on months.month_start_date = signups_per_month.month_start_date
-    left join buyers_per_month
-        on months.month_start_date = buyers_per_month.month_start_date
-
+    {{ zero_filled(
+        'months',
+        ['month_start_date'],
+        [
+            ['signups_per_month', ['signups']],
+            ['buyers_per_month', ['new_customers', 'returning_customers', 'active_customers']],
+        ],
+        key='month_start_date',
+    ) }}
 ),
 
 final as (

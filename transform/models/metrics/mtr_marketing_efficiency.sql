@@ -74,27 +74,16 @@ months_and_channels as (
 ),
 
 combined as (
-
-    select
-        grid.month_start_date,
-        grid.channel,
-        coalesce(monthly_spend.spend_gbp, 0) as spend_gbp,
-        coalesce(monthly_spend.impressions, 0) as impressions,
-        coalesce(monthly_spend.clicks, 0) as clicks,
-        coalesce(monthly_acquisitions.acquired_customers, 0) as acquired_customers,
-        coalesce(monthly_revenue.attributed_revenue_gbp, 0) as attributed_revenue_gbp
-
-    from months_and_channels as grid
-    left join monthly_spend
-        on grid.month_start_date = monthly_spend.month_start_date
-        and grid.channel = monthly_spend.channel
-    left join monthly_acquisitions
-        on grid.month_start_date = monthly_acquisitions.month_start_date
-        and grid.channel = monthly_acquisitions.channel
-    left join monthly_revenue
-        on grid.month_start_date = monthly_revenue.month_start_date
-        and grid.channel = monthly_revenue.channel
-
+    {{ zero_filled(
+        'months_and_channels',
+        ['month_start_date', 'channel'],
+        [
+            ['monthly_spend', ['spend_gbp', 'impressions', 'clicks']],
+            ['monthly_acquisitions', ['acquired_customers']],
+            ['monthly_revenue', ['attributed_revenue_gbp']],
+        ],
+        key=['month_start_date', 'channel'],
+    ) }}
 ),
 
 final as (
