@@ -1,5 +1,4 @@
-{#- The latest valid version of each key of base_crm__customers,
-    soft-deleted when the CRM deleted it (_crm__models.yml). -#}
+{#- Latest valid version per key, soft-deleted when the CRM deleted it (_crm__models.yml). -#}
 {{ staging_model(ref('base_crm__customers'), [
     'customer_id', 'full_name', 'email', 'age', 'gender', 'location',
     'income_bracket', 'signup_date', 'created_at', 'updated_at',

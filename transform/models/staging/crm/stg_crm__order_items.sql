@@ -1,5 +1,4 @@
-{#- The latest valid version of each key of base_crm__order_items,
-    soft-deleted when the CRM deleted it (_crm__models.yml). -#}
+{#- Latest valid version per key, soft-deleted when the CRM deleted it (_crm__models.yml). -#}
 {{ staging_model(ref('base_crm__order_items'), [
     'order_item_id', 'order_id', 'product_id', 'quantity', 'unit_price_gbp',
     'created_at', 'updated_at',

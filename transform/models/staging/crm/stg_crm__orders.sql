@@ -1,5 +1,4 @@
-{#- The latest valid version of each key of base_crm__orders,
-    soft-deleted when the CRM deleted it (_crm__models.yml). -#}
+{#- Latest valid version per key, soft-deleted when the CRM deleted it (_crm__models.yml). -#}
 {{ staging_model(ref('base_crm__orders'), [
     'order_id', 'customer_id', 'order_status', 'currency_code', 'ordered_at',
     'created_at', 'updated_at',
