@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crm_warehouse.publish.powerbi.spec import MetricSpec, ModelDoc
+from crm_warehouse.publish.powerbi.spec import MetricSpec, ModelColumn, ModelDoc
 
 # TMDL data types of the model's columns.
 INT, DOUBLE, DECIMAL, TEXT, DATE, BOOL = (
@@ -98,24 +98,25 @@ def row_tables(spec: MetricSpec) -> tuple[Table, ...]:
 
 def _row_table(model: ModelDoc) -> Table:
     shown = model.meta["powerbi"]
-    columns = tuple(
-        Column(
-            c.name,
-            DBT_TYPES[c.data_type],
-            c.description,
-            hidden=bool(c.meta.get("powerbi", {}).get("hidden")),
-            key=bool(c.meta.get("powerbi", {}).get("key")),
-            sort_by=c.meta.get("powerbi", {}).get("sort_by"),
-        )
-        for c in model.columns
-    )
     return Table(
         shown["table"],
         shown["display"],
         model.description,
-        columns,
+        tuple(_row_column(column) for column in model.columns),
         file=model.name,
         date_column=shown.get("date_column"),
+    )
+
+
+def _row_column(column: ModelColumn) -> Column:
+    shown = column.meta.get("powerbi", {})
+    return Column(
+        column.name,
+        DBT_TYPES[column.data_type],
+        column.description,
+        hidden=bool(shown.get("hidden")),
+        key=bool(shown.get("key")),
+        sort_by=shown.get("sort_by"),
     )
 
 
