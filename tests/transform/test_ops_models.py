@@ -13,9 +13,10 @@ import duckdb
 import pytest
 import yaml
 
-from crm_warehouse.monitor import RunRecorder, StepRecord
+from crm_warehouse.monitor import StepRecord
 from crm_warehouse.monitor.store import FAILED_STATUSES, migrate, view_rows
 from crm_warehouse.warehouse import OPS_SCHEMA
+from tests.monitor.test_store import ingest, record
 from tests.transform.conftest import PROJECT_DIR, DbtWarehouse
 
 VIEWS = (
@@ -50,17 +51,6 @@ def con(built_views: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection
     shutil.copyfile(built_views, path)
     with duckdb.connect(str(path)) as connection:
         yield connection
-
-
-def record(con, settings, run_id: str, started: dt.datetime, status: str, steps) -> None:
-    recorder = RunRecorder(settings, "run", run_id=run_id, started_at=started)
-    for step in steps:
-        recorder.add(step)
-    recorder.save(con, status, None if status == "ok" else "failed", started + dt.timedelta(1 / 24))
-
-
-def ingest(table: str, rows: int, started: dt.datetime, status: str = "ok") -> StepRecord:
-    return StepRecord("ingest", table, status, started, 5.0, rows_written=rows, source="crm")
 
 
 def test_dbt_builds_every_view_into_the_ops_schema(con):
