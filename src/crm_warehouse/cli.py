@@ -222,7 +222,7 @@ def publish() -> None:
     exported, figures = _recorded(
         settings, "publish", lambda rec: step_publish(settings, rec, progress, Dbt(settings))
     )
-    console.print(f"published {len(exported)} metric tables to {settings.export_path}")
+    console.print(f"published {len(exported)} tables to {settings.export_path}")
     _print_figures(figures)
 
 
@@ -280,7 +280,7 @@ def _print_outcome(settings: Settings, outcome: RunOutcome) -> RunOutcome:
         _print_transform(outcome.transform)
     if outcome.audit:
         _print_audit(outcome.audit)
-    console.print(f"published {len(outcome.exported)} metric tables to {settings.export_path}")
+    console.print(f"published {len(outcome.exported)} tables to {settings.export_path}")
     _print_figures(outcome.figures)
     return outcome
 

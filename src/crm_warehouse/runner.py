@@ -21,19 +21,19 @@ from typing import Any
 
 from crm_warehouse.errors import PipelineError, SourceError, TransformError
 from crm_warehouse.ingest import SourceLoad
-from crm_warehouse.monitor import RunRecorder
+from crm_warehouse.monitor import RunRecorder, store
 from crm_warehouse.monitor.runs import StepRecord, stage
 from crm_warehouse.monitor.syncs import record_source_columns
 from crm_warehouse.publish import ExportedTable
 from crm_warehouse.publish.docs import copy_dbt_docs
-from crm_warehouse.publish.exports import PreparedExport, prepare_export
+from crm_warehouse.publish.exports import PreparedExport, prepare_export, published_tables
 from crm_warehouse.publish.figures import Figure, key_figures
 from crm_warehouse.publish.powerbi.run import generate_all
 from crm_warehouse.quality import history, wap
 from crm_warehouse.quality.audit import audit
 from crm_warehouse.quality.gates import Audit, Override
 from crm_warehouse.settings import Settings
-from crm_warehouse.transform import Dbt, NodeResult, TransformResult, dev
+from crm_warehouse.transform import Dbt, NodeResult, Relations, TransformResult, dev
 from crm_warehouse.warehouse import connect, require_duckdb
 
 log = logging.getLogger(__name__)
@@ -70,10 +70,12 @@ class Measured:
 
 @dataclass
 class PreparedPublish:
-    """Exports and docs built from the staged warehouse, put in place after promotion."""
+    """Exports and docs built from the staged warehouse, put in place after promotion, and
+    where the build put the tables."""
 
     export: PreparedExport
     docs_target: Path | None
+    relations: Relations
 
 
 def _now() -> dt.datetime:
@@ -155,6 +157,7 @@ def step_transform(
     extra: tuple[str, ...] = (),
 ) -> tuple[TransformResult, TransformResult | None]:
     progress.say("transform: dbt build (seeds, snapshots, models, tests)")
+    _prepare_run_store(settings)
     selection = ("--select", select) if select else ()
     result = dbt.build(*selection, *extra)
     _record_nodes(recorder, "transform", result)
@@ -184,6 +187,14 @@ def step_transform(
         "unit_tests": result.count("unit_test"),
     }
     return result, freshness
+
+
+def _prepare_run_store(settings: Settings) -> None:
+    """The ops tables the monitor's metric views (dbt models, models/ops) read must exist
+    before dbt builds them: on a new warehouse nothing has recorded a run yet."""
+    if settings.warehouse.target == "duckdb":
+        with connect(settings) as con:
+            store.migrate(con)
 
 
 def step_transform_changed(
@@ -241,11 +252,17 @@ def step_promote(
     """Record the run's metrics, build its exports and docs from the staged warehouse, then
     make the staged warehouse production in one rename."""
     progress.say("promote: staged warehouse -> production")
+    relations = dbt.relations()
     with connect(env.staged) as con:
         history.record_published(
             con, recorder.run_id, measured.snapshot, measured.row_counts, _now()
         )
-        export = prepare_export(con, env.production.export_path, run_id=recorder.run_id)
+        export = prepare_export(
+            con,
+            env.production.export_path,
+            run_id=recorder.run_id,
+            tables=published_tables(relations),
+        )
     try:
         docs = dbt.docs_generate() if env.production.publish.generate_docs else None
         dbt.release()
@@ -253,7 +270,7 @@ def step_promote(
     except BaseException:
         export.discard()
         raise
-    return PreparedPublish(export, docs)
+    return PreparedPublish(export, docs, relations)
 
 
 @stage("publish")
@@ -265,17 +282,23 @@ def step_publish(
     *,
     prepared: PreparedPublish | None = None,
 ) -> tuple[list[ExportedTable], list[Figure]]:
-    progress.say(f"publish: exporting metric tables to {settings.export_path}")
+    progress.say(f"publish: exporting the published tables to {settings.export_path}")
     started, clock = _now(), time.perf_counter()
+    relations = prepared.relations if prepared else _relations(dbt)
     with connect(settings) as con:
         export = (
             prepared.export
             if prepared
-            else prepare_export(con, settings.export_path, run_id=recorder.run_id)
+            else prepare_export(
+                con,
+                settings.export_path,
+                run_id=recorder.run_id,
+                tables=published_tables(relations),
+            )
         )
         exported = export.publish()
-        figures = key_figures(con)
-        generated = generate_all(settings, con, progress.say)
+        figures = key_figures(con, relations)
+        generated = generate_all(settings, con, exported, relations, progress.say)
     for table in exported:
         recorder.add(
             StepRecord(
@@ -299,6 +322,12 @@ def step_publish(
         "screenshots": len(generated.screenshots),
     }
     return exported, figures
+
+
+def _relations(dbt: Dbt | None) -> Relations:
+    if dbt is None:
+        raise TransformError("publish needs the dbt project", fix="pass the run's dbt project")
+    return dbt.relations()
 
 
 class SourcesFailedError(SourceError):

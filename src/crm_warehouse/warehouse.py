@@ -15,7 +15,6 @@ from crm_warehouse.errors import ConfigError
 from crm_warehouse.settings import Settings
 
 RAW_SCHEMA = "raw"
-METRICS_SCHEMA = "analytics"
 OPS_SCHEMA = "ops"
 
 

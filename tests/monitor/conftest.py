@@ -22,7 +22,10 @@ from tests.conftest import ticket_csv
 from typer.testing import CliRunner
 
 from crm_warehouse.cli import app
+from crm_warehouse.monitor import store
 from crm_warehouse.settings import Settings
+from crm_warehouse.transform import Dbt
+from crm_warehouse.warehouse import connect
 
 SLACK_PATH = "/slack/services/T0001/B0001/slackToken123secret"
 TEAMS_PATH = (
@@ -198,3 +201,15 @@ def write_tickets(folder: Path, name: str, count: int, first_id: int = 1) -> Pat
     path = folder / name
     path.write_text(ticket_csv(rows))
     return path
+
+
+def build_ops_views(settings: Settings) -> None:
+    """The monitor's metric views (dbt models, transform/models/ops) over the run store, as
+    every transform builds them; not recorded as a run."""
+    with connect(settings) as con:
+        store.migrate(con)
+    dbt = Dbt(settings)
+    try:
+        assert dbt.run(["run", "--select", "path:models/ops"]).success
+    finally:
+        dbt.release()

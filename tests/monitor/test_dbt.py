@@ -151,14 +151,16 @@ def _assert_dbt_results_stored(settings) -> None:
     assert steps == [(3,)]  # the timing of each node came from run_results.json
     fresh = warehouse(
         settings,
-        "select source_name, table_name, status, warn_after_seconds, "
-        "error_after_seconds, age_seconds < 60 from ops.mtr_freshness_sla",
+        "select source_name, table_name, status, warn_after_seconds, error_after_seconds, "
+        f"age_seconds < 60 from ops.source_freshness where run_id = {LAST_RUN}",
     )
     assert fresh == [("crm", "crm_orders", "pass", 86400.0, 172800.0, True)]
-    slowest = warehouse(
-        settings, "select unique_id from ops.mtr_slowest_models order by slowness_rank"
+    built = warehouse(
+        settings,
+        "select distinct unique_id from ops.dbt_node_results "
+        "where resource_type = 'model' and status = 'success'",
     )
-    assert sorted(s[0] for s in slowest) == [
+    assert sorted(s[0] for s in built) == [
         "model.tiny.orders_by_channel",
         "model.tiny.orders_clean",
     ]

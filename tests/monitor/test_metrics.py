@@ -12,7 +12,7 @@ from prometheus_client.openmetrics.parser import (
     text_string_to_metric_families as openmetrics_families,
 )
 from prometheus_client.parser import text_string_to_metric_families
-from tests.monitor.conftest import write_tickets
+from tests.monitor.conftest import build_ops_views, write_tickets
 
 from crm_warehouse.monitor import RunRecorder, StepRecord
 from crm_warehouse.transform.results import read_results
@@ -63,8 +63,10 @@ def samples(text: str) -> dict[tuple[str, tuple], float]:
 
 @pytest.fixture
 def ingested(project, cli, feed_dir):
-    """Two recorded ingests of the helpdesk feed: one failing (no feed folder), one loading."""
+    """Two recorded ingests of the helpdesk feed: one failing (no feed folder), one loading;
+    the monitor's metric views built beforehand, as a transform builds them."""
     settings = project()
+    build_ops_views(settings)
     feed_dir.rmdir()
     run = cli(settings)
     assert run("ingest", "--source", "helpdesk").exit_code == 3
@@ -105,6 +107,7 @@ def test_prometheus_file_is_valid_and_carries_the_run(ingested, cli):
 
 def test_bigquery_bytes_are_stored_per_model_and_exported(project, tmp_path):
     settings = project()
+    build_ops_views(settings)
     target = tmp_path / "target"
     target.mkdir()
     (target / "run_results.json").write_text(json.dumps(BIGQUERY_RUN_RESULTS))

@@ -1,5 +1,5 @@
-"""The ops schema: an idempotent migration from the first release, retention, and the metric
-views computed from recorded runs."""
+"""The ops schema: an idempotent migration from the first release, and retention. The metric
+views over it are dbt models: tests/transform/test_ops_models.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from crm_warehouse.monitor import RunRecorder, StepRecord
-from crm_warehouse.monitor.store import VIEWS, migrate, prune
+from crm_warehouse.monitor.store import migrate, prune
 
 FIRST_RELEASE_DDL = """
 create schema ops;
@@ -59,10 +59,6 @@ def test_migration_from_the_first_release_is_idempotent():
         assert con.execute(
             "select name, rows_written, source, finished_at from ops.run_steps"
         ).fetchall() == [("crm_orders", 7, None, None)]
-        for view in VIEWS:
-            con.execute(f"select * from ops.{view}").fetchall()
-        volume = con.execute("select table_name, rows_loaded from ops.mtr_row_volume_daily")
-        assert volume.fetchall() == [("crm_orders", 7)]
 
 
 def test_retention_drops_old_runs_with_their_rows(con, project):
@@ -83,43 +79,3 @@ def test_retention_drops_old_runs_with_their_rows(con, project):
     assert con.execute("select run_id from ops.runs").fetchall() == [("recent",)]
     assert con.execute("select run_id from ops.run_steps").fetchall() == [("recent",)]
     assert con.execute("select incident_id from ops.incidents").fetchall() == [("i2",)]
-
-
-def test_daily_volume_and_failed_job_views(con, project):
-    settings = project()
-    day1, day2 = NOW - dt.timedelta(days=2), NOW - dt.timedelta(days=1)
-    record(con, settings, "d1a", day1, "ok", [ingest("crm_orders", 100, day1)])
-    record(
-        con, settings, "d1b", day1 + dt.timedelta(hours=2), "ok", [ingest("crm_orders", 20, day1)]
-    )
-    record(
-        con,
-        settings,
-        "d2a",
-        day2,
-        "failed",
-        [
-            ingest("crm_orders", 0, day2, "failed"),
-            StepRecord("transform", "test.p.not_null_x.ab12", "fail"),
-            StepRecord("alert", "slack", "failed"),
-        ],
-    )
-    record(
-        con, settings, "d2b", day2 + dt.timedelta(hours=1), "ok", [ingest("crm_orders", 90, day2)]
-    )
-
-    volume = con.execute(
-        "select load_date, rows_loaded, runs, rows_loaded_delta "
-        "from ops.mtr_row_volume_daily order by load_date"
-    ).fetchall()
-    assert volume == [(day1.date(), 120, 2, None), (day2.date(), 90, 1, -30)]
-    failed = con.execute(
-        "select run_date, runs, failed_runs, failed_source_steps, "
-        "failed_tests, failed_alert_deliveries from ops.mtr_failed_jobs_daily "
-        "order by run_date"
-    ).fetchall()
-    assert failed == [(day1.date(), 2, 0, 0, 0, 0), (day2.date(), 2, 1, 1, 1, 1)]
-    health = con.execute(
-        "select component, last_status, failures_last_7_days from ops.mtr_pipeline_health"
-    ).fetchall()
-    assert health == [("crm", "ok", 1)]

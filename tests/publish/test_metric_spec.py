@@ -12,6 +12,7 @@ from crm_warehouse.publish.dashboard.screenshots import take_screenshots
 from crm_warehouse.publish.powerbi.spec import (
     DEFINITIONS_FILE,
     METRIC_MODELS_FILE,
+    ROW_MODELS_FILE,
     load_metric_spec,
 )
 from tests.conftest import REPO
@@ -23,12 +24,14 @@ def test_definitions_load_with_every_dependency():
     assert len(names) == len(set(names)) == len({m.label for m in spec.metrics})
     assert spec.metric("aov").calculation.numerator == "total_revenue"
     assert spec.dependencies("csat_positive_pct") == ("positive_csat_tickets", "rated_tickets")
-    assert spec.sla_first_response_hours["Critical"] == 1
     assert spec.models["mtr_kpi_summary"].grain == "Exactly one row: the headline figures."
+    sales = spec.row_models[0]
+    assert (sales.name, sales.meta["powerbi"]["table"]) == ("fct_sales", "sales")
+    assert sales.columns[-1].data_type == "decimal(18,2)"
 
 
 def project_with(tmp_path: Path, edit: tuple[str, str]) -> Path:
-    for relative in (DEFINITIONS_FILE, METRIC_MODELS_FILE):
+    for relative in (DEFINITIONS_FILE, METRIC_MODELS_FILE, ROW_MODELS_FILE):
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(REPO / "transform" / relative, tmp_path / relative)
     path = tmp_path / DEFINITIONS_FILE

@@ -48,9 +48,9 @@ def parse_m(node: str, documents: dict[str, str]) -> dict[str, str | None]:
 def test_every_m_expression_parses(node, built, tmp_path):
     documents = m_documents(built.folder / "powerbi" / "CRM-Warehouse.SemanticModel" / "definition")
     spec = load_metric_spec(REPO / "transform")
-    write_project(
-        project_files(spec, mcode.Source("bigquery", bigquery_project="p"), FACTS), tmp_path
-    )
+    datasets = {table.file: "analytics" for table in star.all_tables(spec) if table.file}
+    bigquery = mcode.Source("bigquery", bigquery_project="p", datasets=datasets)
+    write_project(project_files(spec, bigquery, FACTS), tmp_path)
     bigquery = m_documents(tmp_path / "CRM-Warehouse.SemanticModel" / "definition")
     documents |= {f"bigquery {name}": text for name, text in bigquery.items()}
     tables = len(star.all_tables(spec))

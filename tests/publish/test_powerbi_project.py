@@ -170,8 +170,11 @@ def test_generation_is_deterministic(powerbi, spec, tmp_path):
         assert (powerbi / relative).read_text(encoding="utf-8") == text, relative
 
 
-def test_bigquery_target_reads_the_curated_datasets(spec, tmp_path):
-    files = project_files(spec, mcode.Source("bigquery", bigquery_project="acme-crm"), FACTS)
+def test_bigquery_target_reads_each_table_where_dbt_built_it(spec, tmp_path):
+    datasets = {table.file: "published" for table in star.all_tables(spec) if table.file}
+    datasets["fct_sales"] = "sales_dataset"
+    source = mcode.Source("bigquery", bigquery_project="acme-crm", datasets=datasets)
+    files = project_files(spec, source, FACTS)
     write_project(files, tmp_path)
     model = read_semantic_model(tmp_path / "CRM-Warehouse.SemanticModel" / "definition")
     assert set(model.expressions) == {"BigQueryProject"}
@@ -182,7 +185,9 @@ def test_bigquery_target_reads_the_curated_datasets(spec, tmp_path):
         assert "Parquet.Document" not in source and "DataFolder" not in source
         if name != "Date":
             assert "GoogleBigQuery.Database([BillingProject = BigQueryProject])" in source
-    assert (
-        'Kind = "Table"' in model.tables["mtr_kpi_summary"].all("partition")[0].properties["source"]
-    )
-    assert "Value.NativeQuery" in model.tables["Sales"].all("partition")[0].properties["source"]
+    kpi = model.tables["mtr_kpi_summary"].all("partition")[0].properties["source"]
+    assert '[Name = "published", Kind = "Schema"]' in kpi
+    assert '[Name = "mtr_kpi_summary", Kind = "Table"]' in kpi
+    sales = model.tables["Sales"].all("partition")[0].properties["source"]
+    assert '[Name = "sales_dataset", Kind = "Schema"]' in sales
+    assert '[Name = "fct_sales", Kind = "Table"]' in sales

@@ -12,6 +12,7 @@ from crm_warehouse.quality.freshness import freshness_results
 from crm_warehouse.quality.gates import Audit, GateResult, Override, judged
 from crm_warehouse.quality.volume import count_rows, volume_results
 from crm_warehouse.settings.quality import QualityConfig, VolumeGate
+from crm_warehouse.transform import Model, Relations
 
 
 def test_severity_decides_between_warn_and_fail():
@@ -67,12 +68,21 @@ def test_volume_gate_drop_growth_and_small_tables():
 
 def test_count_rows_reads_raw_tables_and_facts_only():
     con = duckdb.connect()
-    con.execute("create schema raw; create schema marts")
+    con.execute("create schema raw; create schema facts; create schema published")
     con.execute("create table raw.crm_orders as select range as id from range(3)")
     con.execute("create table raw._dlt_loads as select 1 as x")
-    con.execute("create table marts.fct_orders as select range as id from range(2)")
-    con.execute("create table marts.dim_customers as select 1 as x")
-    assert count_rows(con) == {"raw.crm_orders": 3, "marts.fct_orders": 2}
+    con.execute("create table facts.fct_orders as select range as id from range(2)")
+    con.execute("create table facts.dim_customers as select 1 as x")
+    con.execute("create table published.fct_sales as select 1 as x")
+    relations = Relations(
+        {
+            "fct_orders": Model("fct_orders", "facts", "fct_orders", "marts"),
+            "fct_lines": Model("fct_lines", "facts", "fct_lines", "marts"),  # not built yet
+            "dim_customers": Model("dim_customers", "facts", "dim_customers", "marts"),
+            "fct_sales": Model("fct_sales", "published", "fct_sales", "powerbi"),
+        }
+    )
+    assert count_rows(con, relations) == {"raw.crm_orders": 3, "facts.fct_orders": 2}
 
 
 def test_freshness_per_source_sla(project):

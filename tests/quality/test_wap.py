@@ -13,6 +13,8 @@ import pytest
 from crm_warehouse.publish import exports
 from crm_warehouse.quality import wap
 
+MTR_A = exports.PublishedTable("mtr_a", "analytics", "mtr_a", ("csv", "parquet"))
+
 
 @pytest.fixture
 def prod(project):
@@ -162,7 +164,7 @@ def test_export_sets_are_versioned_and_a_manifest_names_consistent_files(tmp_pat
     runs = [f"r{i}" for i in range(5)]
     for run_id in runs:
         con.execute("update analytics.mtr_a set v = v + 1")
-        exports.export_metric_tables(con, out, run_id=run_id)
+        exports.export_tables(con, out, run_id=run_id, tables=[MTR_A])
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["run_id"] == "r4" and manifest["version_dir"] == ".versions/r4"
     version = out / manifest["version_dir"]
@@ -179,10 +181,10 @@ def test_a_prepared_export_is_invisible_until_published(tmp_path):
     con = duckdb.connect()
     con.execute("create schema analytics; create table analytics.mtr_a as select 1 as v")
     out = tmp_path / "powerbi"
-    exports.export_metric_tables(con, out, run_id="r1")
+    exports.export_tables(con, out, run_id="r1", tables=[MTR_A])
     before = (out / "manifest.json").read_bytes()
     con.execute("update analytics.mtr_a set v = 2")
-    prepared = exports.prepare_export(con, out, run_id="r2")
+    prepared = exports.prepare_export(con, out, run_id="r2", tables=[MTR_A])
     assert (out / "manifest.json").read_bytes() == before
     prepared.discard()
     assert not (out / ".versions" / "r2").exists()

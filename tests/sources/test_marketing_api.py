@@ -152,11 +152,10 @@ def test_faults_lose_nothing_and_duplicate_nothing(api, tmp_path):
 
 
 def staging_rows(settings: Settings) -> dict[str, dict[tuple, str]]:
-    """Build the marketing staging views with dbt and read them back."""
+    """Build the marketing staging views (base and stg) with dbt and read them back."""
     from crm_warehouse.transform import Dbt
 
-    models = " ".join(f"stg_marketing__{e}" for e in ENDPOINTS)
-    result = Dbt(settings).run(["run"], "--select", models)
+    result = Dbt(settings).run(["run"], "--select", "path:models/staging/marketing")
     assert result.success, [n.message for n in result.failures]
     staged = {}
     for endpoint in ENDPOINTS:

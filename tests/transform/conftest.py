@@ -6,6 +6,7 @@ repository is copied or written (target and log paths are temporary too).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,6 +61,7 @@ class DbtWarehouse:
     work_dir: Path
     target: str = "duckdb"
     extra_env: dict[str, str | None] | None = None
+    dbt_vars: dict[str, Any] | None = None
     _manifest: Any = None
 
     @property
@@ -87,6 +89,7 @@ class DbtWarehouse:
             "--log-path",
             str(self.work_dir / "logs"),
             "--quiet",
+            *(["--vars", json.dumps(self.dbt_vars)] if self.dbt_vars else []),
         ]
         with _environment(env):
             if self._manifest is None:

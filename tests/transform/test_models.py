@@ -215,3 +215,44 @@ def test_customer_history_comes_from_the_snapshot(built_warehouse: DbtWarehouse)
     )
     assert [row[0] for row in history] == [1, 2, 3, 4, 5]
     assert all(row[2] for row in history)
+
+
+def test_power_bi_row_tables_are_the_marts_without_pii(built_warehouse: DbtWarehouse) -> None:
+    sales = built_warehouse.one(
+        "select count(*) as lines, sum(revenue_gbp) as revenue from analytics.fct_sales"
+    )
+    lines = built_warehouse.one(
+        "select count(*) as lines from marts.fct_order_items where is_revenue_order"
+    )
+    kpi = built_warehouse.one("select total_revenue_gbp from analytics.mtr_kpi_summary")
+    assert sales == {"lines": lines["lines"], "revenue": kpi["total_revenue_gbp"]}
+    members = built_warehouse.query(
+        "select (select count(*) from analytics.dim_customer), "
+        "(select count(*) from marts.dim_customers), "
+        "(select count(*) from analytics.dim_product), (select count(*) from marts.dim_products)"
+    )
+    assert members[0][0] == members[0][1] and members[0][2] == members[0][3]
+    columns = {
+        name
+        for (name,) in built_warehouse.query(
+            "select column_name from information_schema.columns where table_schema = 'analytics' "
+            "and table_name in ('dim_customer', 'dim_product', 'fct_sales', 'fct_tickets')"
+        )
+    }
+    assert not columns & {"full_name", "email", "customer_name", "customer_email"}
+
+
+def test_sla_breaches_use_the_targets_seed(built_warehouse: DbtWarehouse) -> None:
+    breached = built_warehouse.query(
+        "select t.ticket_key, t.first_response_hours > s.sla_first_response_hours "
+        "from marts.fct_ticketing as t left join reference.ref_ticket_sla_targets as s "
+        "on t.ticket_priority = s.ticket_priority where t.first_response_hours is not null"
+    )
+    flags = dict(
+        built_warehouse.query(
+            "select ticket_key, is_sla_breached from analytics.fct_tickets "
+            "where first_response_hours is not null"
+        )
+    )
+    assert breached and {key: bool(late) for key, late in breached} == flags
+    assert any(flags.values())

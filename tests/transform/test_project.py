@@ -15,7 +15,9 @@ LAYER_MATERIALIZATION = {
     "intermediate": {"ephemeral"},
     "marts": {"table", "incremental"},
     "metrics": {"table"},
+    "powerbi": {"table"},
     "quarantine": {"table"},
+    "ops": {"view"},
 }
 
 
@@ -70,7 +72,7 @@ def test_materializations_and_contracts_follow_the_layers(manifest: dict[str, An
     for model in _models(manifest):
         layer = _layer(model)
         assert model["config"]["materialized"] in LAYER_MATERIALIZATION[layer], model["name"]
-        if layer in {"marts", "metrics"}:
+        if layer in {"marts", "metrics", "powerbi"}:
             assert model["config"]["contract"]["enforced"], model["name"]
     incremental = {
         m["name"] for m in _models(manifest) if m["config"]["materialized"] == "incremental"

@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.openmetrics.exposition import generate_latest
 
-from crm_warehouse.monitor.store import FAILED_STATUSES, rows
+from crm_warehouse.monitor.store import FAILED_STATUSES, rows, view_rows
 from crm_warehouse.settings import Settings
 from crm_warehouse.warehouse import OPS_SCHEMA as OPS
 
@@ -144,7 +144,7 @@ def _ingest_families(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> list[F
     size = Family("raw_table_rows", "Rows in the raw table (all versions).")
     loaded = Family("rows_loaded_today", "Rows appended to the raw table today (UTC).")
     delta = Family("rows_loaded_delta", "Rows loaded on the latest load day minus the day before.")
-    for row in rows(con, f"select * from {OPS}.mtr_ingestion_lag order by table_name"):
+    for row in view_rows(con, "mtr_ingestion_lag", "order by table_name"):
         labels = {"source": row["source"] or "", "table": row["table_name"]}
         lag.add(row["sync_lag_seconds"], **labels)
         cursor_lag.add(row["cursor_lag_seconds"], **labels)
@@ -152,11 +152,11 @@ def _ingest_families(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> list[F
             since_ok.add(row["last_success_at"].timestamp(), **labels)
         size.add(row["row_count"], **labels)
     today = now.astimezone(dt.UTC).date()
-    for row in rows(
+    for row in view_rows(
         con,
-        f"select * from {OPS}.mtr_row_volume_daily qualify row_number() over "
-        f"(partition by table_name order by load_date desc) = 1 "
-        f"order by table_name",
+        "mtr_row_volume_daily",
+        "qualify row_number() over (partition by table_name order by load_date desc) = 1 "
+        "order by table_name",
     ):
         labels = {"source": row["source"] or "", "table": row["table_name"]}
         loaded.add(row["rows_loaded"] if row["load_date"] == today else 0, **labels)
@@ -172,13 +172,14 @@ def _dbt_families(con: duckdb.DuckDBPyConnection, settings: Settings) -> list[Fa
         "model_bytes_processed",
         "Bytes processed by the latest build of a model (where the adapter says).",
     )
-    for row in rows(con, f"select * from {OPS}.mtr_freshness_sla order by source_name, table_name"):
+    for row in view_rows(con, "mtr_freshness_sla", "order by source_name, table_name"):
         labels = {"source": row["source_name"], "table": row["table_name"]}
         age.add(row["age_seconds"], **labels)
         met.add(int(row["is_within_sla"]), **labels)
-    for row in rows(
+    for row in view_rows(
         con,
-        f"select * from {OPS}.mtr_slowest_models where slowness_rank <= ? order by slowness_rank",
+        "mtr_slowest_models",
+        "where slowness_rank <= ? order by slowness_rank",
         [settings.monitor.slowest_models],
     ):
         model.add(row["last_execution_seconds"], model=row["unique_id"])

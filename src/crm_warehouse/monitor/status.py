@@ -29,7 +29,7 @@ from crm_warehouse.monitor.report import (
     typed,
 )
 from crm_warehouse.monitor.snapshots import measure_tables
-from crm_warehouse.monitor.store import FAILED_STATUSES, rows
+from crm_warehouse.monitor.store import FAILED_STATUSES, rows, view_rows
 from crm_warehouse.settings import Settings
 from crm_warehouse.warehouse import OPS_SCHEMA as OPS
 from crm_warehouse.warehouse import connect
@@ -90,25 +90,25 @@ def report(
         ),
         slowest_models=typed(
             SlowModel,
-            rows(
+            view_rows(
                 con,
-                f"select * from {OPS}.mtr_slowest_models "
-                f"where slowness_rank <= ? order by slowness_rank",
+                "mtr_slowest_models",
+                "where slowness_rank <= ? order by slowness_rank",
                 [settings.monitor.slowest_models],
             ),
         ),
         row_volume=typed(
             DailyVolume,
-            rows(
+            view_rows(
                 con,
-                f"select * from {OPS}.mtr_row_volume_daily where "
-                f"load_date >= ? order by load_date, table_name",
+                "mtr_row_volume_daily",
+                "where load_date >= ? order by load_date, table_name",
                 [(now - dt.timedelta(days=14)).date()],
             ),
         ),
         failed_jobs=typed(
             FailedJobs,
-            rows(con, f"select * from {OPS}.mtr_failed_jobs_daily order by run_date desc limit 14"),
+            view_rows(con, "mtr_failed_jobs_daily", "order by run_date desc limit 14"),
         ),
         quality=gate_report(con),
     )
@@ -157,7 +157,7 @@ def _sources(
             [last_run],
         ).fetchall()
     )
-    freshness = {r["table_name"]: r for r in rows(con, f"select * from {OPS}.mtr_freshness_sla")}
+    freshness = {r["table_name"]: r for r in view_rows(con, "mtr_freshness_sla")}
     last_ok = dict(
         con.execute(
             f"select name, max(coalesce(finished_at, started_at)) from {OPS}.run_steps "
@@ -233,10 +233,8 @@ def _failing_checks(con: duckdb.DuckDBPyConnection, steps: list[StepRow]) -> lis
             r["status"],
             f"newest row {r['max_loaded_at']:%Y-%m-%d %H:%M} UTC" if r["max_loaded_at"] else "",
         )
-        for r in rows(
-            con,
-            f"select * from {OPS}.mtr_freshness_sla where status <> 'pass' "
-            f"order by source_name, table_name",
+        for r in view_rows(
+            con, "mtr_freshness_sla", "where status <> 'pass' order by source_name, table_name"
         )
     ]
     return failing

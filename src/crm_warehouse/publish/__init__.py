@@ -1,5 +1,5 @@
-"""Publish: the metric tables as files for Power BI, the dbt docs, and the key figures."""
+"""Publish: the published tables as files for Power BI, the dbt docs, and the key figures."""
 
-from crm_warehouse.publish.exports import ExportedTable, export_metric_tables
+from crm_warehouse.publish.exports import ExportedTable, PublishedTable, export_tables
 
-__all__ = ["ExportedTable", "export_metric_tables"]
+__all__ = ["ExportedTable", "PublishedTable", "export_tables"]

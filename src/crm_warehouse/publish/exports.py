@@ -1,4 +1,6 @@
-"""Export every ``mtr_`` table to CSV and Parquet for Power BI, atomically.
+"""Export every published table for Power BI, atomically: the tables the dbt project marks
+with ``meta.export`` (the mtr_ tables as CSV and Parquet, the row-grain tables of the star
+schema as Parquet), read from where dbt built them.
 
 Each export set is first written, whole, into its own immutable version folder
 (``.versions/<run_id>/``, under a temporary name until complete). Publishing then hard-links
@@ -23,7 +25,8 @@ from typing import Any
 import duckdb
 
 from crm_warehouse.errors import PublishError
-from crm_warehouse.warehouse import METRICS_SCHEMA
+from crm_warehouse.transform.relations import Relations
+from crm_warehouse.warehouse import table_exists
 
 MANIFEST = "manifest.json"
 FORMATS = ("csv", "parquet")
@@ -31,23 +34,38 @@ VERSIONS = ".versions"
 KEEP_VERSIONS = 3
 
 
+@dataclass(frozen=True)
+class PublishedTable:
+    """A table of the export set: where dbt built it and the formats it is exported in."""
+
+    name: str
+    schema: str
+    identifier: str
+    formats: tuple[str, ...]
+
+    @property
+    def relation(self) -> str:
+        return f"{self.schema}.{self.identifier}"
+
+
+def published_tables(relations: Relations) -> list[PublishedTable]:
+    """Every model the dbt project marks for export (``meta.export``: its formats), by name."""
+    return [
+        PublishedTable(model.name, model.schema, model.identifier, tuple(model.meta["export"]))
+        for model in sorted(relations.models.values(), key=lambda m: m.name)
+        if model.meta.get("export")
+    ]
+
+
 @dataclass
 class ExportedTable:
     name: str
     rows: int
     columns: list[dict[str, str]]
+    formats: tuple[str, ...] = FORMATS
 
     def files(self) -> dict[str, str]:
-        return {fmt: f"{self.name}.{fmt}" for fmt in FORMATS}
-
-
-def metric_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
-    rows = con.execute(
-        "select table_name from information_schema.tables "
-        "where table_schema = ? and table_name like 'mtr\\_%' escape '\\' order by table_name",
-        [METRICS_SCHEMA],
-    ).fetchall()
-    return [r[0] for r in rows]
+        return {fmt: f"{self.name}.{fmt}" for fmt in self.formats}
 
 
 @dataclass
@@ -73,20 +91,20 @@ class PreparedExport:
 
 
 def prepare_export(
-    con: duckdb.DuckDBPyConnection, export_dir: Path, *, run_id: str
+    con: duckdb.DuckDBPyConnection,
+    export_dir: Path,
+    *,
+    run_id: str,
+    tables: list[PublishedTable],
 ) -> PreparedExport:
-    """Write every metric table and the manifest into ``.versions/<run_id>/``."""
-    tables = metric_tables(con)
-    if not tables:
-        raise PublishError(
-            f"no mtr_ tables in schema {METRICS_SCHEMA}", fix="run `crm-warehouse transform` first"
-        )
+    """Write every published table and the manifest into ``.versions/<run_id>/``."""
+    _check_built(con, tables)
     prepared = PreparedExport(export_dir, run_id)
     staging = export_dir / VERSIONS / f".tmp-{run_id}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        prepared.tables = [_write_table(con, name, staging) for name in tables]
+        prepared.tables = [_write_table(con, table, staging) for table in tables]
         manifest = _manifest(prepared.tables, run_id, staging)
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         shutil.rmtree(prepared.version_dir, ignore_errors=True)
@@ -96,22 +114,44 @@ def prepare_export(
     return prepared
 
 
-def export_metric_tables(
-    con: duckdb.DuckDBPyConnection, export_dir: Path, *, run_id: str
+def export_tables(
+    con: duckdb.DuckDBPyConnection,
+    export_dir: Path,
+    *,
+    run_id: str,
+    tables: list[PublishedTable],
 ) -> list[ExportedTable]:
-    return prepare_export(con, export_dir, run_id=run_id).publish()
+    return prepare_export(con, export_dir, run_id=run_id, tables=tables).publish()
 
 
-def _write_table(con: duckdb.DuckDBPyConnection, name: str, folder: Path) -> ExportedTable:
-    relation = f"{METRICS_SCHEMA}.{name}"
-    described = con.execute(f"describe {relation}").fetchall()
+def _check_built(con: duckdb.DuckDBPyConnection, tables: list[PublishedTable]) -> None:
+    if not tables:
+        raise PublishError(
+            "the dbt project marks no table for export",
+            fix="set meta.export on the published models (transform/dbt_project.yml)",
+        )
+    missing = [t.relation for t in tables if not table_exists(con, t.schema, t.identifier)]
+    if missing:
+        raise PublishError(
+            f"published table(s) not built: {', '.join(missing)}",
+            fix="run `crm-warehouse transform` first",
+        )
+
+
+def _write_table(
+    con: duckdb.DuckDBPyConnection, table: PublishedTable, folder: Path
+) -> ExportedTable:
+    described = con.execute(f"describe {table.relation}").fetchall()
     columns = [{"name": row[0], "type": row[1]} for row in described]
     order_by = ", ".join(str(i + 1) for i in range(len(columns)))
-    query = f"select * from {relation} order by {order_by}"  # stable row order: clean diffs
-    con.execute(f"copy ({query}) to '{folder / (name + '.csv')}' (format csv, header true)")
-    con.execute(f"copy ({query}) to '{folder / (name + '.parquet')}' (format parquet)")
-    rows = con.execute(f"select count(*) from {relation}").fetchone()
-    return ExportedTable(name=name, rows=int(rows[0]) if rows else 0, columns=columns)
+    query = f"select * from {table.relation} order by {order_by}"  # stable row order: clean diffs
+    exported = ExportedTable(table.name, 0, columns, table.formats)
+    for fmt, name in exported.files().items():
+        options = "format csv, header true" if fmt == "csv" else "format parquet"
+        con.execute(f"copy ({query}) to '{folder / name}' ({options})")
+    rows = con.execute(f"select count(*) from {table.relation}").fetchone()
+    exported.rows = int(rows[0]) if rows else 0
+    return exported
 
 
 def _manifest(exported: list[ExportedTable], run_id: str, folder: Path) -> dict[str, Any]:
@@ -141,11 +181,16 @@ def _sha256(path: Path) -> str:
 
 def _swap_into_place(version_dir: Path, export_dir: Path, exported: list[ExportedTable]) -> None:
     keep = {f for t in exported for f in t.files().values()}
+    stale = _manifested_files(read_manifest(export_dir)) - keep
     for name in [*sorted(keep), MANIFEST]:
         _place(version_dir / name, export_dir / name)
-    for stale in export_dir.glob("mtr_*.*"):
-        if stale.suffix.lstrip(".") in FORMATS and stale.name not in keep:
-            stale.unlink()
+    for name in sorted(stale):  # tables (or formats) the previous set had and this one has not
+        (export_dir / name).unlink(missing_ok=True)
+
+
+def _manifested_files(manifest: dict[str, Any] | None) -> set[str]:
+    tables = manifest["tables"].values() if manifest else ()
+    return {Path(f).name for table in tables for f in table["files"].values()}
 
 
 def _place(source: Path, destination: Path) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from crm_warehouse.warehouse import METRICS_SCHEMA, table_exists
+from crm_warehouse.transform import Relations
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,10 @@ KPI_FIGURES = (
 )
 
 
-def key_figures(con: duckdb.DuckDBPyConnection) -> list[Figure]:
+def key_figures(con: duckdb.DuckDBPyConnection, relations: Relations) -> list[Figure]:
     figures: list[Figure] = []
-    if table_exists(con, METRICS_SCHEMA, "mtr_kpi_summary"):
-        cursor = con.execute(f"select * from {METRICS_SCHEMA}.mtr_kpi_summary")
+    if "mtr_kpi_summary" in relations.models:
+        cursor = con.execute(f"select * from {relations.relation('mtr_kpi_summary')}")
         names = [d[0] for d in cursor.description]
         row = cursor.fetchone()
         values = dict(zip(names, row, strict=True)) if row else {}
@@ -47,10 +47,10 @@ def key_figures(con: duckdb.DuckDBPyConnection) -> list[Figure]:
             for label, col, fmt in KPI_FIGURES
             if values.get(col) is not None
         ]
-    if table_exists(con, METRICS_SCHEMA, "mtr_revenue_by_year"):
+    if "mtr_revenue_by_year" in relations.models:
         for year, revenue, yoy, partial in con.execute(
             f"select calendar_year, revenue_gbp, revenue_yoy_pct, is_partial_year "
-            f"from {METRICS_SCHEMA}.mtr_revenue_by_year order by calendar_year"
+            f"from {relations.relation('mtr_revenue_by_year')} order by calendar_year"
         ).fetchall():
             note = f" ({yoy:+.1f}% YoY)" if yoy is not None else ""
             note += " - partial year, not comparable" if partial else ""

@@ -18,7 +18,7 @@ from crm_warehouse.quality.quarantine import quarantine_counts
 from crm_warehouse.quality.regression import regression_results
 from crm_warehouse.quality.volume import count_rows, volume_results
 from crm_warehouse.settings import Settings
-from crm_warehouse.transform import TransformResult
+from crm_warehouse.transform import TransformResult, read_relations
 
 
 def audit(
@@ -34,7 +34,8 @@ def audit(
     whose manifest is in ``target_path``), plus the metrics and row counts measured, which
     the run records once it publishes."""
     quality = settings.quality
-    snapshot, counts = history.take_snapshot(con), count_rows(con)
+    relations = read_relations(target_path / "manifest.json")
+    snapshot, counts = history.take_snapshot(con, relations), count_rows(con, relations)
     results = [
         *dbt_gate_results(con, quality, built, target_path),
         *volume_results(counts, history.previous_counts(con), quality.volume),
@@ -43,7 +44,7 @@ def audit(
     ]
     found = Audit(
         results=[override.apply(r) for r in results],
-        quarantined=quarantine_counts(con),
+        quarantined=quarantine_counts(con, relations),
         override=override,
     )
     return found, snapshot, counts

@@ -15,7 +15,8 @@ from typing import Any
 
 import duckdb
 
-from crm_warehouse.warehouse import METRICS_SCHEMA, table_exists
+from crm_warehouse.transform import Relations
+from crm_warehouse.warehouse import table_exists
 
 AUDIT_SCHEMA = "audit"
 
@@ -115,16 +116,15 @@ def dimensions_json(values: dict[str, Any]) -> str:
     return json.dumps({k: str(v) for k, v in values.items()}, sort_keys=True)
 
 
-def take_snapshot(con: duckdb.DuckDBPyConnection) -> Snapshot:
-    """Every key metric of the metric tables as they are now."""
+def take_snapshot(con: duckdb.DuckDBPyConnection, relations: Relations) -> Snapshot:
+    """Every key metric of the metric tables as they are now (where dbt built them)."""
     snapshot: Snapshot = {}
     for family in FAMILIES:
-        if not table_exists(con, METRICS_SCHEMA, family.table):
+        model = relations.models.get(family.table)
+        if model is None or not table_exists(con, model.schema, model.identifier):
             continue
         keys = ((family.period,) if family.period else ()) + family.dimensions
-        cursor = con.execute(
-            f"select {', '.join((*keys, *family.columns))} from {METRICS_SCHEMA}.{family.table}"
-        )
+        cursor = con.execute(f"select {', '.join((*keys, *family.columns))} from {model.relation}")
         for row in cursor.fetchall():
             dims = dimensions_json(dict(zip(keys, row[: len(keys)], strict=True)))
             for column, value in zip(family.columns, row[len(keys) :], strict=True):

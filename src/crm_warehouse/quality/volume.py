@@ -17,23 +17,25 @@ import duckdb
 from crm_warehouse.quality.gates import PASS, GateResult, judged
 from crm_warehouse.settings.monitor import VolumeCheck
 from crm_warehouse.settings.quality import VolumeGate
-from crm_warehouse.warehouse import RAW_SCHEMA
+from crm_warehouse.transform import Relations
+from crm_warehouse.warehouse import RAW_SCHEMA, table_exists
 
 KIND = "volume"
-MARTS_SCHEMA = "marts"
 
 
-def count_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Rows now in every raw table (dlt's bookkeeping aside) and every fact."""
-    relations = con.execute(
-        "select table_schema, table_name from information_schema.tables "
-        "where table_type = 'BASE TABLE' and ((table_schema = ? and table_name not like "
-        "'\\_dlt%' escape '\\') or (table_schema = ? and table_name like 'fct\\_%' escape '\\'))"
-        " order by 1, 2",
-        [RAW_SCHEMA, MARTS_SCHEMA],
+def count_rows(con: duckdb.DuckDBPyConnection, relations: Relations) -> dict[str, int]:
+    """Rows now in every raw table (dlt's bookkeeping aside) and every fact of the marts."""
+    raw = con.execute(
+        "select table_name from information_schema.tables where table_type = 'BASE TABLE' "
+        "and table_schema = ? and table_name not like '\\_dlt%' escape '\\'",
+        [RAW_SCHEMA],
     ).fetchall()
+    facts = [m for m in relations.layer("marts") if m.name.startswith("fct_")]
+    found = [(RAW_SCHEMA, table) for (table,) in raw] + [
+        (m.schema, m.identifier) for m in facts if table_exists(con, m.schema, m.identifier)
+    ]
     counts = {}
-    for schema, table in relations:
+    for schema, table in sorted(found):
         (rows,) = con.execute(f'select count(*) from {schema}."{table}"').fetchall()[0]
         counts[f"{schema}.{table}"] = int(rows)
     return counts

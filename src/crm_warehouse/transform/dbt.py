@@ -13,7 +13,9 @@ from typing import Any
 from crm_warehouse.errors import ConfigError, TransformError
 from crm_warehouse.settings import Settings
 from crm_warehouse.transform import dbt_internals
+from crm_warehouse.transform.relations import Relations, read_relations
 from crm_warehouse.transform.results import TransformResult, read_results, remove_artifacts
+from crm_warehouse.warehouse import OPS_SCHEMA
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +65,15 @@ class Dbt:
 
     def vars(self) -> dict[str, Any]:
         quality = self.settings.quality
+        ops = {"ops_schema": OPS_SCHEMA} if self.settings.warehouse.target == "duckdb" else {}
         return {
             **{f"{name}_timezone": src.timezone for name, src in self.settings.sources.items()},
             "quality_null_ratio": quality.null_ratio.max_ratio,
             "quality_distribution": {
                 measure: band.model_dump() for measure, band in quality.distribution.bands.items()
             },
+            # the monitor's run store (DuckDB only): dbt builds its metric views (models/ops)
+            **ops,
         }
 
     def _common_args(self) -> list[str]:
@@ -129,6 +134,12 @@ class Dbt:
         if not self.settings.transform.unit_tests:
             extra = (*extra, "--exclude-resource-type", "unit_test")
         return self.run(["build"], *extra)
+
+    def relations(self) -> Relations:
+        """Where the project's models are built, from the manifest of this process's parse or
+        build (parsed now if it has done neither)."""
+        self.parse()
+        return read_relations(self.target_path / "manifest.json")
 
     def source_freshness(self) -> TransformResult:
         return self.run(["source", "freshness"], "--output", str(self.target_path / "sources.json"))

@@ -24,7 +24,7 @@
 {%- endmacro %}
 
 {#
-    The two halves every quarantine model shares.
+    The two halves every quarantine model shares (quarantine_table puts them together).
     quarantine_rejected(base_relation, key): the rows a staging base model quarantined, keyed
     by `key` as text.
     quarantine_rows(source_table, from_cte): those rows (or any CTE of the same columns) in the
@@ -56,4 +56,23 @@
         raw_row
 
     from {{ from_cte }}
+{% endmacro %}
+
+{#
+    The whole SQL of a quarantine model whose rows are exactly what its staging base model
+    quarantined (`base_relation`, keyed by the SQL expression `key`), listed for
+    `source_table`.
+#}
+{% macro quarantine_table(base_relation, key, source_table) %}
+with
+
+rejected as (
+    {{ quarantine_rejected(base_relation, key) }}
+),
+
+final as (
+    {{ quarantine_rows(source_table, 'rejected') }}
+)
+
+select * from final
 {% endmacro %}

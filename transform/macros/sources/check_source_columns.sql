@@ -1,21 +1,28 @@
 {#
     Pre-hook of every staging model: stop the model, naming the source, table and column, when
     a source column it reads (documented in the source's yml) is gone from the source
-    (ops.source_columns, kept by ingestion: removed or renamed), or arrived with values that
-    are not of its type and were kept as text in `<column>__v_text` (schema_contract = evolve).
-    Raw keeps such a column, filled with nulls from then on: without this check staging would
-    go on silently with nulls. Nothing downstream builds or publishes from that run.
+    (the registry source('ops', 'source_columns'), kept by ingestion: removed or renamed), or
+    arrived with values that are not of its type and were kept as text in `<column>__v_text`
+    (schema_contract = evolve). Raw keeps such a column, filled with nulls from then on:
+    without this check staging would go on silently with nulls. Nothing downstream builds or
+    publishes from that run. Reading the registry through source() makes it a dependency of
+    every staging model, so lineage shows it.
 #}
 {% macro check_source_columns() -%}
+    {%- set registry_source = source('ops', 'source_columns') -%}
     {%- if not execute or model is not defined -%}
         {{ return('') }}
     {%- endif -%}
+    {%- set registry = adapter.get_relation(
+        database=registry_source.database, schema=registry_source.schema,
+        identifier=registry_source.identifier) -%}
     {%- set problems = [] -%}
-    {%- for node_id in model.depends_on.nodes if node_id.startswith('source.') -%}
+    {%- for node_id in model.depends_on.nodes
+            if node_id.startswith('source.') and graph.sources[node_id].source_name != 'ops' -%}
         {%- set source_node = graph.sources[node_id] -%}
         {%- set used = source_node.columns.keys() | list -%}
         {%- if used -%}
-            {%- do problems.extend(_removed_source_columns(source_node, used)) -%}
+            {%- do problems.extend(_removed_source_columns(registry, source_node, used)) -%}
             {%- do problems.extend(_drifted_source_columns(source_node, used)) -%}
         {%- endif -%}
     {%- endfor -%}
@@ -27,9 +34,7 @@
     {{ return('') }}
 {%- endmacro %}
 
-{% macro _removed_source_columns(source_node, used) -%}
-    {%- set registry = adapter.get_relation(
-        database=target.database, schema='ops', identifier='source_columns') -%}
+{% macro _removed_source_columns(registry, source_node, used) -%}
     {%- if registry is none -%}
         {{ return([]) }}
     {%- endif -%}

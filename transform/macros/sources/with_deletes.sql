@@ -1,14 +1,15 @@
 {#
     The rows of `versions` (a CTE: the latest version per key, with extracted_at) with their
-    soft delete: ingestion records hard deletes in raw.<table>_deletes (key, _ab_deleted_at);
-    a key is deleted when its newest delete was extracted no earlier than its version, so a key
-    inserted again after a delete is alive again. Without a deletes table (a source that does
-    not track deletes) nothing is deleted. Adds deleted_at (UTC) and is_deleted.
+    soft delete: ingestion records hard deletes in raw.<table>_deletes (key, _ab_deleted_at),
+    `deletes_source` (a source(), so lineage shows it); a key is deleted when its newest delete
+    was extracted no earlier than its version, so a key inserted again after a delete is alive
+    again. While the deletes table does not exist (no sync has tracked deletes yet) nothing is
+    deleted. Adds deleted_at (UTC) and is_deleted.
 #}
-{% macro with_deletes(versions, source_relation, key) -%}
+{% macro with_deletes(versions, deletes_source, key) -%}
     {%- set deletes = adapter.get_relation(
-        database=source_relation.database, schema=source_relation.schema,
-        identifier=source_relation.identifier ~ '_deletes') if execute else none -%}
+        database=deletes_source.database, schema=deletes_source.schema,
+        identifier=deletes_source.identifier) if execute else none -%}
 select
     {{ versions }}.*,
     case

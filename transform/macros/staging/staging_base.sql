@@ -19,10 +19,11 @@
     check_columns=[],
     extra_lineage=[]
 ) -%}
+    {%- set keys = [key] if key is string else key -%}
     {#- A version's content: every column but the key and what identifies the version. -#}
     {%- set content_columns = [] -%}
     {%- for name, expression in columns
-            if name != key and name not in version_columns -%}
+            if name not in keys and name not in version_columns -%}
         {%- do content_columns.append(name) -%}
     {%- endfor -%}
 with
@@ -79,9 +80,9 @@ duplicates_flagged as (
             row_issue,
             case
                 when min(case when row_issue is null then content_key end)
-                        over (partition by {{ key }}, version_key)
+                        over (partition by {{ keys | join(', ') }}, version_key)
                     <> max(case when row_issue is null then content_key end)
-                        over (partition by {{ key }}, version_key)
+                        over (partition by {{ keys | join(', ') }}, version_key)
                     then 'duplicate_key'
             end
         ) as quarantine_reason
@@ -94,7 +95,9 @@ ranked as (
 
     select
         *,
-        row_number() over (partition by {{ key }} order by {{ version_order }}) as version_rank
+        row_number() over (
+            partition by {{ keys | join(', ') }} order by {{ version_order }}
+        ) as version_rank
 
     from duplicates_flagged
 
@@ -105,7 +108,7 @@ versions as (
     select
         *,
         min(case when quarantine_reason is null then version_rank end)
-            over (partition by {{ key }}) as latest_valid_rank
+            over (partition by {{ keys | join(', ') }}) as latest_valid_rank
 
     from ranked
 

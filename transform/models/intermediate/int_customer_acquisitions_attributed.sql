@@ -5,29 +5,14 @@
 with
 
 customers as (
-
-    select
-        customer_id,
-        email
-
-    from {{ ref('stg_crm__customers') }}
-
+    {{ import_columns(ref('stg_crm__customers'), ['customer_id', 'email']) }}
 ),
 
 leads as (
-
-    select
-        lead_id,
-        campaign_id,
-        channel,
-        email,
-        customer_id,
-        created_at,
-        converted_at
-
-    from {{ ref('stg_marketing__leads') }}
-    where lead_status = 'converted'
-
+    {{ import_columns(ref('stg_marketing__leads'), [
+        'lead_id', 'campaign_id', 'channel', 'email', 'customer_id', 'created_at',
+        'converted_at',
+    ], where="lead_status = 'converted'") }}
 ),
 
 matched as (

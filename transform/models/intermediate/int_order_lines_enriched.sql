@@ -1,32 +1,16 @@
 with
 
 order_items as (
-
-    select
-        order_item_id,
-        order_id,
-        product_id,
-        quantity,
-        unit_price_gbp,
-        updated_at
-
-    from {{ ref('stg_crm__order_items') }}
-    where not is_deleted
-
+    {{ import_columns(ref('stg_crm__order_items'), [
+        'order_item_id', 'order_id', 'product_id', 'quantity', 'unit_price_gbp',
+        'updated_at',
+    ], where='not is_deleted') }}
 ),
 
 orders as (
-
-    select
-        order_id,
-        customer_id,
-        order_status,
-        ordered_at,
-        updated_at
-
-    from {{ ref('stg_crm__orders') }}
-    where not is_deleted
-
+    {{ import_columns(ref('stg_crm__orders'), [
+        'order_id', 'customer_id', 'order_status', 'ordered_at', 'updated_at',
+    ], where='not is_deleted') }}
 ),
 
 final as (

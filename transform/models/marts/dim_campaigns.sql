@@ -3,32 +3,15 @@
 with
 
 campaigns as (
-
-    select
-        campaign_id,
-        campaign_name,
-        channel,
-        objective,
-        campaign_status,
-        start_date,
-        end_date,
-        daily_budget_gbp,
-        currency_code,
-        created_at,
-        updated_at
-
-    from {{ ref('stg_marketing__campaigns') }}
-
+    {{ import_columns(ref('stg_marketing__campaigns'), [
+        'campaign_id', 'campaign_name', 'channel', 'objective', 'campaign_status',
+        'start_date', 'end_date', 'daily_budget_gbp', 'currency_code', 'created_at',
+        'updated_at',
+    ]) }}
 ),
 
 channels as (
-
-    select
-        marketing_channel,
-        channel_label
-
-    from {{ ref('ref_marketing_channels') }}
-
+    {{ import_columns(ref('ref_marketing_channels'), ['marketing_channel', 'channel_label']) }}
 ),
 
 referenced as (
@@ -64,60 +47,23 @@ known_campaigns as (
 ),
 
 {#- Campaigns that spend or leads reference but the campaigns endpoint has not (yet) sent. #}
-inferred_campaigns as (
-
-    select
-        {{ member_key('referenced.campaign_id') }} as campaign_key,
-        referenced.campaign_id,
-        'Campaign not in the marketing tool' as campaign_name,
-        'Unknown' as channel,
-        'Unknown' as channel_label,
-        cast(null as {{ dbt.type_string() }}) as objective,
-        cast(null as {{ dbt.type_string() }}) as campaign_status,
-        cast(null as date) as start_date,
-        cast(null as date) as end_date,
-        cast(null as decimal(18, 2)) as daily_budget_gbp,
-        cast(null as {{ dbt.type_string() }}) as currency_code,
-        false as is_known_campaign,
-        cast(null as {{ type_timestamp_utc() }}) as created_at,
-        cast(null as {{ type_timestamp_utc() }}) as updated_at
-
-    from referenced
-    left join campaigns
-        on referenced.campaign_id = campaigns.campaign_id
-    where campaigns.campaign_id is null
-        and referenced.campaign_id is not null
-
-),
-
-unknown_campaign as (
-
-    select
-        -1 as campaign_key,
-        -1 as campaign_id,
-        'No campaign' as campaign_name,
-        'Unknown' as channel,
-        'Unknown' as channel_label,
-        cast(null as {{ dbt.type_string() }}) as objective,
-        cast(null as {{ dbt.type_string() }}) as campaign_status,
-        cast(null as date) as start_date,
-        cast(null as date) as end_date,
-        cast(null as decimal(18, 2)) as daily_budget_gbp,
-        cast(null as {{ dbt.type_string() }}) as currency_code,
-        false as is_known_campaign,
-        cast(null as {{ type_timestamp_utc() }}) as created_at,
-        cast(null as {{ type_timestamp_utc() }}) as updated_at
-
-),
-
 members as (
-
-    select * from known_campaigns
-    union all
-    select * from inferred_campaigns
-    union all
-    select * from unknown_campaign
-
+    {{ dimension_members(
+        known='known_campaigns',
+        referenced='referenced',
+        key='campaign_id',
+        surrogate_key='campaign_key',
+        columns=[
+            'campaign_name', 'channel', 'channel_label', 'objective', 'campaign_status',
+            'start_date', 'end_date', 'daily_budget_gbp', 'currency_code', 'is_known_campaign',
+            'created_at', 'updated_at',
+        ],
+        inferred={
+            'campaign_name': "'Campaign not in the marketing tool'", 'is_known_campaign': 'false',
+            'channel': "'Unknown'", 'channel_label': "'Unknown'",
+        },
+        unknown={'campaign_name': "'No campaign'"},
+    ) }}
 ),
 
 final as (

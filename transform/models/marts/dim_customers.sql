@@ -7,33 +7,14 @@
 with
 
 customers as (
-
-    select
-        customer_id,
-        full_name,
-        email,
-        age,
-        gender,
-        location,
-        income_bracket,
-        signup_date,
-        created_at,
-        updated_at
-
-    from {{ ref('stg_crm__customers') }}
-    where not is_deleted
-
+    {{ import_columns(ref('stg_crm__customers'), [
+        'customer_id', 'full_name', 'email', 'age', 'gender', 'location', 'income_bracket',
+        'signup_date', 'created_at', 'updated_at',
+    ], where='not is_deleted') }}
 ),
 
 age_bins as (
-
-    select
-        age_bin,
-        min_age,
-        max_age
-
-    from {{ ref('ref_age_bins') }}
-
+    {{ import_columns(ref('ref_age_bins'), ['age_bin', 'min_age', 'max_age']) }}
 ),
 
 {#- First-touch marketing attribution (nulls when no marketing source is configured). #}
@@ -60,16 +41,9 @@ acquisitions as (
 ),
 
 orders as (
-
-    select
-        customer_id,
-        ordered_date,
-        is_revenue_order,
-        units,
-        order_revenue_gbp
-
-    from {{ ref('fct_orders') }}
-
+    {{ import_columns(ref('fct_orders'), [
+        'customer_id', 'ordered_date', 'is_revenue_order', 'units', 'order_revenue_gbp',
+    ]) }}
 ),
 
 order_summary as (
@@ -113,57 +87,23 @@ crm_customers as (
 
 {#- Customers that orders reference but the CRM does not (yet) hold: late-arriving members
     keep the key their CRM row will get, so incremental facts never need rewriting. #}
-inferred_customers as (
-
-    select
-        {{ member_key('order_summary.customer_id') }} as customer_key,
-        order_summary.customer_id,
-        'Customer not in CRM' as full_name,
-        cast(null as {{ dbt.type_string() }}) as email,
-        cast(null as {{ dbt.type_bigint() }}) as age,
-        'Unknown' as age_bin,
-        'Unknown' as gender,
-        'Unknown' as location,
-        'Unknown' as income_bracket,
-        cast(null as date) as signup_date,
-        false as is_crm_customer,
-        cast(null as {{ type_timestamp_utc() }}) as created_at,
-        cast(null as {{ type_timestamp_utc() }}) as updated_at
-
-    from order_summary
-    left join customers
-        on order_summary.customer_id = customers.customer_id
-    where customers.customer_id is null
-
-),
-
-unknown_customer as (
-
-    select
-        -1 as customer_key,
-        -1 as customer_id,
-        'Unknown customer' as full_name,
-        cast(null as {{ dbt.type_string() }}) as email,
-        cast(null as {{ dbt.type_bigint() }}) as age,
-        'Unknown' as age_bin,
-        'Unknown' as gender,
-        'Unknown' as location,
-        'Unknown' as income_bracket,
-        cast(null as date) as signup_date,
-        false as is_crm_customer,
-        cast(null as {{ type_timestamp_utc() }}) as created_at,
-        cast(null as {{ type_timestamp_utc() }}) as updated_at
-
-),
-
 members as (
-
-    select * from crm_customers
-    union all
-    select * from inferred_customers
-    union all
-    select * from unknown_customer
-
+    {{ dimension_members(
+        known='crm_customers',
+        referenced='order_summary',
+        key='customer_id',
+        surrogate_key='customer_key',
+        columns=[
+            'full_name', 'email', 'age', 'age_bin', 'gender', 'location', 'income_bracket',
+            'signup_date', 'is_crm_customer', 'created_at', 'updated_at',
+        ],
+        inferred={
+            'full_name': "'Customer not in CRM'", 'is_crm_customer': 'false',
+            'age_bin': "'Unknown'", 'gender': "'Unknown'", 'location': "'Unknown'",
+            'income_bracket': "'Unknown'",
+        },
+        unknown={'full_name': "'Unknown customer'"},
+    ) }}
 ),
 
 final as (

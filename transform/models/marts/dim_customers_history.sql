@@ -7,21 +7,10 @@
 with
 
 snapshot as (
-
-    select
-        customer_id,
-        full_name,
-        email,
-        age,
-        gender,
-        location,
-        income_bracket,
-        signup_date,
-        dbt_valid_from,
-        dbt_valid_to
-
-    from {{ ref('customers_snapshot') }}
-
+    {{ import_columns(ref('customers_snapshot'), [
+        'customer_id', 'full_name', 'email', 'age', 'gender', 'location', 'income_bracket',
+        'signup_date', 'dbt_valid_from', 'dbt_valid_to',
+    ]) }}
 ),
 
 final as (

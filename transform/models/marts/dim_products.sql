@@ -7,29 +7,14 @@
 with
 
 products as (
-
-    select
-        product_id,
-        product_name,
-        brand,
-        category,
-        list_price_gbp,
-        created_at,
-        updated_at
-
-    from {{ ref('stg_crm__products') }}
-    where not is_deleted
-
+    {{ import_columns(ref('stg_crm__products'), [
+        'product_id', 'product_name', 'brand', 'category', 'list_price_gbp', 'created_at',
+        'updated_at',
+    ], where='not is_deleted') }}
 ),
 
 categories as (
-
-    select
-        category,
-        category_label
-
-    from {{ ref('ref_product_categories') }}
-
+    {{ import_columns(ref('ref_product_categories'), ['category', 'category_label']) }}
 ),
 
 order_items as (
@@ -62,51 +47,22 @@ crm_products as (
 ),
 
 {#- Products that order lines reference but the CRM does not (yet) hold. #}
-inferred_products as (
-
-    select
-        {{ member_key('order_items.product_id') }} as product_key,
-        order_items.product_id,
-        'Product not in CRM' as product_name,
-        'Unknown' as brand,
-        'Unknown' as category,
-        'Unknown' as category_label,
-        cast(null as decimal(18, 2)) as list_price_gbp,
-        false as is_crm_product,
-        cast(null as {{ type_timestamp_utc() }}) as created_at,
-        cast(null as {{ type_timestamp_utc() }}) as updated_at
-
-    from order_items
-    left join products
-        on order_items.product_id = products.product_id
-    where products.product_id is null
-
-),
-
-unknown_product as (
-
-    select
-        -1 as product_key,
-        -1 as product_id,
-        'Unknown product' as product_name,
-        'Unknown' as brand,
-        'Unknown' as category,
-        'Unknown' as category_label,
-        cast(null as decimal(18, 2)) as list_price_gbp,
-        false as is_crm_product,
-        cast(null as {{ type_timestamp_utc() }}) as created_at,
-        cast(null as {{ type_timestamp_utc() }}) as updated_at
-
-),
-
 members as (
-
-    select * from crm_products
-    union all
-    select * from inferred_products
-    union all
-    select * from unknown_product
-
+    {{ dimension_members(
+        known='crm_products',
+        referenced='order_items',
+        key='product_id',
+        surrogate_key='product_key',
+        columns=[
+            'product_name', 'brand', 'category', 'category_label', 'list_price_gbp',
+            'is_crm_product', 'created_at', 'updated_at',
+        ],
+        inferred={
+            'product_name': "'Product not in CRM'", 'is_crm_product': 'false',
+            'brand': "'Unknown'", 'category': "'Unknown'", 'category_label': "'Unknown'",
+        },
+        unknown={'product_name': "'Unknown product'"},
+    ) }}
 ),
 
 final as (

@@ -12,19 +12,10 @@
 with
 
 spend as (
-
-    select
-        campaign_id,
-        spend_date,
-        channel,
-        impressions,
-        clicks,
-        spend_gbp,
-        currency_code,
-        updated_at
-
-    from {{ ref('stg_marketing__ad_spend') }}
-
+    {{ import_columns(ref('stg_marketing__ad_spend'), [
+        'campaign_id', 'spend_date', 'channel', 'impressions', 'clicks', 'spend_gbp',
+        'currency_code', 'updated_at',
+    ]) }}
 ),
 
 final as (

@@ -22,23 +22,11 @@
 with
 
 order_lines as (
-
-    select
-        order_item_id,
-        order_id,
-        customer_id,
-        product_id,
-        ordered_at,
-        ordered_date,
-        order_status,
-        is_revenue_order,
-        quantity,
-        unit_price_gbp,
-        line_amount_gbp,
-        source_updated_at
-
-    from {{ ref('int_order_lines_enriched') }}
-
+    {{ import_columns(ref('int_order_lines_enriched'), [
+        'order_item_id', 'order_id', 'customer_id', 'product_id', 'ordered_at',
+        'ordered_date', 'order_status', 'is_revenue_order', 'quantity', 'unit_price_gbp',
+        'line_amount_gbp', 'source_updated_at',
+    ]) }}
 ),
 
 changed_lines as (

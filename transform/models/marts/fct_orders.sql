@@ -21,30 +21,16 @@
 with
 
 orders as (
-
-    select
-        order_id,
-        customer_id,
-        order_status,
-        currency_code,
-        ordered_at,
-        updated_at
-
-    from {{ ref('stg_crm__orders') }}
-    where not is_deleted
-
+    {{ import_columns(ref('stg_crm__orders'), [
+        'order_id', 'customer_id', 'order_status', 'currency_code', 'ordered_at',
+        'updated_at',
+    ], where='not is_deleted') }}
 ),
 
 order_lines as (
-
-    select
-        order_id,
-        quantity,
-        line_amount_gbp,
-        line_updated_at
-
-    from {{ ref('int_order_lines_enriched') }}
-
+    {{ import_columns(ref('int_order_lines_enriched'), [
+        'order_id', 'quantity', 'line_amount_gbp', 'line_updated_at',
+    ]) }}
 ),
 
 lines_per_order as (

@@ -11,49 +11,23 @@
 with
 
 tickets as (
-
-    select
-        ticket_id,
-        customer_email,
-        product_purchased,
-        purchased_date,
-        ticket_type,
-        ticket_subject,
-        ticket_status,
-        ticket_priority,
-        ticket_channel,
-        created_at,
-        first_response_at,
-        resolved_at,
-        csat_rating,
-        extracted_at
-
-    from {{ ref('stg_helpdesk__tickets') }}
-
+    {{ import_columns(ref('stg_helpdesk__tickets'), [
+        'ticket_id', 'customer_email', 'product_purchased', 'purchased_date', 'ticket_type',
+        'ticket_subject', 'ticket_status', 'ticket_priority', 'ticket_channel',
+        'created_at', 'first_response_at', 'resolved_at', 'csat_rating', 'extracted_at',
+    ]) }}
 ),
 
 customers as (
-
-    select
-        customer_key,
-        customer_id,
-        email
-
-    from {{ ref('dim_customers') }}
-    where is_crm_customer and email is not null
-
+    {{ import_columns(ref('dim_customers'), [
+        'customer_key', 'customer_id', 'email',
+    ], where='is_crm_customer and email is not null') }}
 ),
 
 products as (
-
-    select
-        product_key,
-        product_id,
-        product_name
-
-    from {{ ref('dim_products') }}
-    where is_crm_product and product_name is not null
-
+    {{ import_columns(ref('dim_products'), [
+        'product_key', 'product_id', 'product_name',
+    ], where='is_crm_product and product_name is not null') }}
 ),
 
 {#- Tickets reach customers by normalised email and products by name; when two CRM rows

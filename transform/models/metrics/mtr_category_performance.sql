@@ -1,38 +1,19 @@
 with
 
 categories as (
-
-    select
-        category,
-        display_order
-
-    from {{ ref('ref_product_categories') }}
-
+    {{ import_columns(ref('ref_product_categories'), ['category', 'display_order']) }}
 ),
 
 products as (
-
-    select
-        product_key,
-        category,
-        category_label
-
-    from {{ ref('dim_products') }}
-    where product_key <> -1
-
+    {{ import_columns(ref('dim_products'), [
+        'product_key', 'category', 'category_label',
+    ], where='product_key <> -1') }}
 ),
 
 order_items as (
-
-    select
-        order_id,
-        product_key,
-        quantity,
-        line_revenue_gbp
-
-    from {{ ref('fct_order_items') }}
-    where is_revenue_order
-
+    {{ import_columns(ref('fct_order_items'), [
+        'order_id', 'product_key', 'quantity', 'line_revenue_gbp',
+    ], where='is_revenue_order') }}
 ),
 
 products_per_category as (

@@ -1,27 +1,13 @@
 with
 
 age_bins as (
-
-    select
-        age_bin,
-        min_age,
-        max_age,
-        display_order
-
-    from {{ ref('ref_age_bins') }}
-
+    {{ import_columns(ref('ref_age_bins'), ['age_bin', 'min_age', 'max_age', 'display_order']) }}
 ),
 
 customers as (
-
-    select
-        age_bin,
-        lifetime_orders,
-        lifetime_revenue_gbp
-
-    from {{ ref('dim_customers') }}
-    where is_crm_customer
-
+    {{ import_columns(ref('dim_customers'), [
+        'age_bin', 'lifetime_orders', 'lifetime_revenue_gbp',
+    ], where='is_crm_customer') }}
 ),
 
 bins as (
@@ -56,20 +42,12 @@ customers_per_bin as (
 ),
 
 binned as (
-
-    select
-        bins.age_bin,
-        bins.min_age,
-        bins.max_age,
-        bins.display_order,
-        coalesce(customers_per_bin.customers, 0) as customers,
-        coalesce(customers_per_bin.orders, 0) as orders,
-        coalesce(customers_per_bin.revenue_gbp, 0) as revenue_gbp
-
-    from bins
-    left join customers_per_bin
-        on bins.age_bin = customers_per_bin.age_bin
-
+    {{ zero_filled(
+        'bins',
+        ['age_bin', 'min_age', 'max_age', 'display_order'],
+        [['customers_per_bin', ['customers', 'orders', 'revenue_gbp']]],
+        key='age_bin',
+    ) }}
 ),
 
 with_totals as (

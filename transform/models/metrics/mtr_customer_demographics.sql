@@ -1,25 +1,13 @@
 with
 
 customers as (
-
-    select
-        gender,
-        income_bracket,
-        lifetime_revenue_gbp
-
-    from {{ ref('dim_customers') }}
-    where is_crm_customer
-
+    {{ import_columns(ref('dim_customers'), [
+        'gender', 'income_bracket', 'lifetime_revenue_gbp',
+    ], where='is_crm_customer') }}
 ),
 
 income_brackets as (
-
-    select
-        income_bracket,
-        display_order
-
-    from {{ ref('ref_income_brackets') }}
-
+    {{ import_columns(ref('ref_income_brackets'), ['income_bracket', 'display_order']) }}
 ),
 
 per_segment as (

@@ -1,37 +1,21 @@
 with
 
 income_brackets as (
-
-    select
-        income_bracket,
-        bracket_label,
-        display_order
-
-    from {{ ref('ref_income_brackets') }}
-
+    {{ import_columns(ref('ref_income_brackets'), [
+        'income_bracket', 'bracket_label', 'display_order',
+    ]) }}
 ),
 
 customers as (
-
-    select
-        customer_key,
-        income_bracket
-
-    from {{ ref('dim_customers') }}
-    where is_crm_customer
-
+    {{ import_columns(ref('dim_customers'), [
+        'customer_key', 'income_bracket',
+    ], where='is_crm_customer') }}
 ),
 
 orders as (
-
-    select
-        customer_key,
-        units,
-        order_revenue_gbp
-
-    from {{ ref('fct_orders') }}
-    where is_revenue_order
-
+    {{ import_columns(ref('fct_orders'), [
+        'customer_key', 'units', 'order_revenue_gbp',
+    ], where='is_revenue_order') }}
 ),
 
 customers_per_bracket as (
@@ -62,23 +46,15 @@ orders_per_bracket as (
 ),
 
 brackets as (
-
-    select
-        income_brackets.income_bracket,
-        income_brackets.bracket_label,
-        income_brackets.display_order,
-        coalesce(customers_per_bracket.customers, 0) as customers,
-        coalesce(orders_per_bracket.ordering_customers, 0) as ordering_customers,
-        coalesce(orders_per_bracket.orders, 0) as orders,
-        coalesce(orders_per_bracket.units, 0) as units,
-        coalesce(orders_per_bracket.revenue_gbp, 0) as revenue_gbp
-
-    from income_brackets
-    left join customers_per_bracket
-        on income_brackets.income_bracket = customers_per_bracket.income_bracket
-    left join orders_per_bracket
-        on income_brackets.income_bracket = orders_per_bracket.income_bracket
-
+    {{ zero_filled(
+        'income_brackets',
+        ['income_bracket', 'bracket_label', 'display_order'],
+        [
+            ['customers_per_bracket', ['customers']],
+            ['orders_per_bracket', ['ordering_customers', 'orders', 'units', 'revenue_gbp']],
+        ],
+        key='income_bracket',
+    ) }}
 ),
 
 with_totals as (

@@ -10,20 +10,15 @@ customers as (
 ),
 
 orders as (
-
-    select
-        customer_key,
-        ordered_date
-
-    from {{ ref('fct_orders') }}
-    where is_revenue_order
-
+    {{ import_columns(ref('fct_orders'), [
+        'customer_key', 'ordered_date',
+    ], where='is_revenue_order') }}
 ),
 
 signups_per_month as (
 
     select
-        cast({{ dbt.date_trunc('month', 'signup_date') }} as date) as month_start_date,
+        {{ month_start('signup_date') }} as month_start_date,
         count(*) as signups
 
     from customers
@@ -35,7 +30,7 @@ customer_months as (
 
     select distinct
         customer_key,
-        cast({{ dbt.date_trunc('month', 'ordered_date') }} as date) as month_start_date
+        {{ month_start('ordered_date') }} as month_start_date
 
     from orders
 
@@ -78,28 +73,22 @@ months as (
 ),
 
 monthly as (
-
-    select
-        months.month_start_date,
-        coalesce(signups_per_month.signups, 0) as signups,
-        coalesce(buyers_per_month.new_customers, 0) as new_customers,
-        coalesce(buyers_per_month.returning_customers, 0) as returning_customers,
-        coalesce(buyers_per_month.active_customers, 0) as active_customers
-
-    from months
-    left join signups_per_month
-        on months.month_start_date = signups_per_month.month_start_date
-    left join buyers_per_month
-        on months.month_start_date = buyers_per_month.month_start_date
-
+    {{ zero_filled(
+        'months',
+        ['month_start_date'],
+        [
+            ['signups_per_month', ['signups']],
+            ['buyers_per_month', ['new_customers', 'returning_customers', 'active_customers']],
+        ],
+        key='month_start_date',
+    ) }}
 ),
 
 final as (
 
     select
         month_start_date,
-        cast(extract(year from month_start_date) as {{ dbt.type_bigint() }}) as calendar_year,
-        cast(extract(month from month_start_date) as {{ dbt.type_bigint() }}) as calendar_month,
+        {{ calendar_month_columns('month_start_date') }},
         cast(signups as {{ dbt.type_bigint() }}) as signups,
         cast(sum(signups) over (
             order by month_start_date rows between unbounded preceding and current row

@@ -1,15 +1,9 @@
 with
 
 orders as (
-
-    select
-        ordered_date,
-        units,
-        order_revenue_gbp
-
-    from {{ ref('fct_orders') }}
-    where is_revenue_order
-
+    {{ import_columns(ref('fct_orders'), [
+        'ordered_date', 'units', 'order_revenue_gbp',
+    ], where='is_revenue_order') }}
 ),
 
 customers as (
@@ -22,17 +16,10 @@ customers as (
 ),
 
 tickets as (
-
-    select
-        is_closed,
-        is_customer_matched,
-        first_response_hours,
-        resolution_hours,
-        csat_rating,
-        is_csat_positive
-
-    from {{ ref('fct_ticketing') }}
-
+    {{ import_columns(ref('fct_ticketing'), [
+        'is_closed', 'is_customer_matched', 'first_response_hours', 'resolution_hours',
+        'csat_rating', 'is_csat_positive',
+    ]) }}
 ),
 
 order_totals as (
@@ -59,14 +46,8 @@ customer_totals as (
 ticket_totals as (
 
     select
-        count(*) as tickets,
-        sum(case when not is_customer_matched then 1 else 0 end) as unmatched_tickets,
-        sum(case when is_closed then 1 else 0 end) as closed_tickets,
-        avg(case when is_closed then first_response_hours end) as avg_first_response_hours,
-        avg(case when is_closed then resolution_hours end) as avg_resolution_hours,
-        avg(case when is_closed then csat_rating * 1.0 end) as mean_csat_rating,
-        count(case when is_closed then csat_rating end) as rated_tickets,
-        sum(case when is_closed and is_csat_positive then 1 else 0 end) as csat_positive_tickets
+        {{ ticket_measures() }},
+        sum(case when not is_customer_matched then 1 else 0 end) as unmatched_tickets
 
     from tickets
 
@@ -92,8 +73,8 @@ final as (
             as unmatched_tickets,
         cast(coalesce(ticket_totals.closed_tickets, 0) as {{ dbt.type_bigint() }})
             as closed_tickets,
-        {{ to_measure('ticket_totals.avg_first_response_hours') }} as avg_first_response_hours,
-        {{ to_measure('ticket_totals.avg_resolution_hours') }} as avg_resolution_hours,
+        {{ to_measure('ticket_totals.mean_first_response_hours') }} as avg_first_response_hours,
+        {{ to_measure('ticket_totals.mean_resolution_hours') }} as avg_resolution_hours,
         {{ to_measure('ticket_totals.mean_csat_rating') }} as mean_csat_rating,
         {{ to_measure('100.0 * ' ~ safe_divide('ticket_totals.csat_positive_tickets', 'ticket_totals.rated_tickets')) }}
             as csat_positive_pct

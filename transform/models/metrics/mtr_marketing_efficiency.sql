@@ -6,46 +6,27 @@
 with
 
 spend as (
-
-    select
-        channel,
-        spend_date,
-        impressions,
-        clicks,
-        spend_gbp
-
-    from {{ ref('fct_marketing_spend') }}
-
+    {{ import_columns(ref('fct_marketing_spend'), [
+        'channel', 'spend_date', 'impressions', 'clicks', 'spend_gbp',
+    ]) }}
 ),
 
 customers as (
-
-    select
-        customer_id,
-        acquisition_channel,
-        signup_date
-
-    from {{ ref('dim_customers') }}
-    where is_marketing_attributed
-
+    {{ import_columns(ref('dim_customers'), [
+        'customer_id', 'acquisition_channel', 'signup_date',
+    ], where='is_marketing_attributed') }}
 ),
 
 orders as (
-
-    select
-        customer_id,
-        ordered_date,
-        order_revenue_gbp
-
-    from {{ ref('fct_orders') }}
-    where is_revenue_order
-
+    {{ import_columns(ref('fct_orders'), [
+        'customer_id', 'ordered_date', 'order_revenue_gbp',
+    ], where='is_revenue_order') }}
 ),
 
 monthly_spend as (
 
     select
-        cast({{ dbt.date_trunc('month', 'spend_date') }} as date) as month_start_date,
+        {{ month_start('spend_date') }} as month_start_date,
         channel,
         sum(spend_gbp) as spend_gbp,
         sum(impressions) as impressions,
@@ -59,7 +40,7 @@ monthly_spend as (
 monthly_acquisitions as (
 
     select
-        cast({{ dbt.date_trunc('month', 'signup_date') }} as date) as month_start_date,
+        {{ month_start('signup_date') }} as month_start_date,
         acquisition_channel as channel,
         count(*) as acquired_customers
 
@@ -71,7 +52,7 @@ monthly_acquisitions as (
 monthly_revenue as (
 
     select
-        cast({{ dbt.date_trunc('month', 'orders.ordered_date') }} as date) as month_start_date,
+        {{ month_start('orders.ordered_date') }} as month_start_date,
         customers.acquisition_channel as channel,
         sum(orders.order_revenue_gbp) as attributed_revenue_gbp
 
@@ -93,35 +74,23 @@ months_and_channels as (
 ),
 
 combined as (
-
-    select
-        grid.month_start_date,
-        grid.channel,
-        coalesce(monthly_spend.spend_gbp, 0) as spend_gbp,
-        coalesce(monthly_spend.impressions, 0) as impressions,
-        coalesce(monthly_spend.clicks, 0) as clicks,
-        coalesce(monthly_acquisitions.acquired_customers, 0) as acquired_customers,
-        coalesce(monthly_revenue.attributed_revenue_gbp, 0) as attributed_revenue_gbp
-
-    from months_and_channels as grid
-    left join monthly_spend
-        on grid.month_start_date = monthly_spend.month_start_date
-        and grid.channel = monthly_spend.channel
-    left join monthly_acquisitions
-        on grid.month_start_date = monthly_acquisitions.month_start_date
-        and grid.channel = monthly_acquisitions.channel
-    left join monthly_revenue
-        on grid.month_start_date = monthly_revenue.month_start_date
-        and grid.channel = monthly_revenue.channel
-
+    {{ zero_filled(
+        'months_and_channels',
+        ['month_start_date', 'channel'],
+        [
+            ['monthly_spend', ['spend_gbp', 'impressions', 'clicks']],
+            ['monthly_acquisitions', ['acquired_customers']],
+            ['monthly_revenue', ['attributed_revenue_gbp']],
+        ],
+        key=['month_start_date', 'channel'],
+    ) }}
 ),
 
 final as (
 
     select
         month_start_date,
-        cast(extract(year from month_start_date) as {{ dbt.type_bigint() }}) as calendar_year,
-        cast(extract(month from month_start_date) as {{ dbt.type_bigint() }}) as calendar_month,
+        {{ calendar_month_columns('month_start_date') }},
         cast(channel as {{ dbt.type_string() }}) as channel,
         {{ to_money('spend_gbp') }} as spend_gbp,
         cast(impressions as {{ dbt.type_bigint() }}) as impressions,

@@ -1,32 +1,15 @@
 with
 
 products as (
-
-    select
-        product_key,
-        product_id,
-        product_name,
-        brand,
-        category,
-        category_label
-
-    from {{ ref('dim_products') }}
-    where product_key <> -1
-
+    {{ import_columns(ref('dim_products'), [
+        'product_key', 'product_id', 'product_name', 'brand', 'category', 'category_label',
+    ], where='product_key <> -1') }}
 ),
 
 order_items as (
-
-    select
-        order_id,
-        customer_key,
-        product_key,
-        quantity,
-        line_revenue_gbp
-
-    from {{ ref('fct_order_items') }}
-    where is_revenue_order
-
+    {{ import_columns(ref('fct_order_items'), [
+        'order_id', 'customer_key', 'product_key', 'quantity', 'line_revenue_gbp',
+    ], where='is_revenue_order') }}
 ),
 
 sales_per_product as (
@@ -44,23 +27,12 @@ sales_per_product as (
 ),
 
 product_sales as (
-
-    select
-        products.product_key,
-        products.product_id,
-        products.product_name,
-        products.brand,
-        products.category,
-        products.category_label,
-        coalesce(sales_per_product.revenue_gbp, 0) as revenue_gbp,
-        coalesce(sales_per_product.units, 0) as units,
-        coalesce(sales_per_product.orders, 0) as orders,
-        coalesce(sales_per_product.customers, 0) as customers
-
-    from products
-    left join sales_per_product
-        on products.product_key = sales_per_product.product_key
-
+    {{ zero_filled(
+        'products',
+        ['product_key', 'product_id', 'product_name', 'brand', 'category', 'category_label'],
+        [['sales_per_product', ['revenue_gbp', 'units', 'orders', 'customers']]],
+        key='product_key',
+    ) }}
 ),
 
 ranked as (

@@ -1,23 +1,15 @@
 with
 
 orders as (
-
-    select
-        order_id,
-        customer_key,
-        ordered_date,
-        units,
-        order_revenue_gbp
-
-    from {{ ref('fct_orders') }}
-    where is_revenue_order
-
+    {{ import_columns(ref('fct_orders'), [
+        'order_id', 'customer_key', 'ordered_date', 'units', 'order_revenue_gbp',
+    ], where='is_revenue_order') }}
 ),
 
 orders_with_month as (
 
     select
-        cast({{ dbt.date_trunc('month', 'ordered_date') }} as date) as month_start_date,
+        {{ month_start('ordered_date') }} as month_start_date,
         order_id,
         customer_key,
         units,
@@ -48,8 +40,7 @@ final as (
 
     select
         month_start_date,
-        cast(extract(year from month_start_date) as {{ dbt.type_bigint() }}) as calendar_year,
-        cast(extract(month from month_start_date) as {{ dbt.type_bigint() }}) as calendar_month,
+        {{ calendar_month_columns('month_start_date') }},
         {{ to_money('revenue_gbp') }} as revenue_gbp,
         cast(orders as {{ dbt.type_bigint() }}) as orders,
         cast(units as {{ dbt.type_bigint() }}) as units,

@@ -1,22 +1,16 @@
 with
 
 orders as (
-
-    select
-        ordered_date,
-        units,
-        order_revenue_gbp
-
-    from {{ ref('fct_orders') }}
-    where is_revenue_order
-
+    {{ import_columns(ref('fct_orders'), [
+        'ordered_date', 'units', 'order_revenue_gbp',
+    ], where='is_revenue_order') }}
 ),
 
 orders_with_period as (
 
     select
         cast(extract(year from ordered_date) as {{ dbt.type_bigint() }}) as calendar_year,
-        cast({{ dbt.date_trunc('month', 'ordered_date') }} as date) as month_start_date,
+        {{ month_start('ordered_date') }} as month_start_date,
         units,
         order_revenue_gbp
 

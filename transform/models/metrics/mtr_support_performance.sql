@@ -1,28 +1,16 @@
 with
 
 channels as (
-
-    select
-        ticket_channel,
-        channel_label,
-        display_order
-
-    from {{ ref('ref_ticket_channels') }}
-
+    {{ import_columns(ref('ref_ticket_channels'), [
+        'ticket_channel', 'channel_label', 'display_order',
+    ]) }}
 ),
 
 closed_tickets as (
-
-    select
-        ticket_channel,
-        first_response_hours,
-        resolution_hours,
-        csat_rating,
-        is_csat_positive
-
-    from {{ ref('fct_ticketing') }}
-    where is_closed
-
+    {{ import_columns(ref('fct_ticketing'), [
+        'ticket_channel', 'first_response_hours', 'resolution_hours', 'csat_rating',
+        'is_csat_positive',
+    ], where='is_closed') }}
 ),
 
 {#- Every closed ticket once under its channel and once under 'All'. #}

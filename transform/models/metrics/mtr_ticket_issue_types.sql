@@ -1,16 +1,10 @@
 with
 
 tickets as (
-
-    select
-        ticket_type,
-        ticket_subject,
-        is_closed,
-        resolution_hours,
-        csat_rating
-
-    from {{ ref('fct_ticketing') }}
-
+    {{ import_columns(ref('fct_ticketing'), [
+        'ticket_type', 'ticket_subject', 'is_closed', 'first_response_hours',
+        'resolution_hours', 'csat_rating', 'is_csat_positive',
+    ]) }}
 ),
 
 {#- One row per ticket and issue dimension, so subjects and types share one table. #}
@@ -19,17 +13,13 @@ issues as (
     select
         'subject' as issue_dimension,
         coalesce(ticket_subject, 'Unknown') as issue_name,
-        is_closed,
-        resolution_hours,
-        csat_rating
+        *
     from tickets
     union all
     select
         'type' as issue_dimension,
         coalesce(ticket_type, 'Unknown') as issue_name,
-        is_closed,
-        resolution_hours,
-        csat_rating
+        *
     from tickets
 
 ),
@@ -39,10 +29,7 @@ per_issue as (
     select
         issue_dimension,
         issue_name,
-        count(*) as tickets,
-        sum(case when is_closed then 1 else 0 end) as closed_tickets,
-        avg(case when is_closed then resolution_hours end) as mean_resolution_hours,
-        avg(case when is_closed then csat_rating * 1.0 end) as mean_csat_rating
+        {{ ticket_measures() }}
 
     from issues
     group by issue_dimension, issue_name

@@ -1,36 +1,18 @@
 with
 
 channels as (
-
-    select
-        ticket_channel,
-        display_order
-
-    from {{ ref('ref_ticket_channels') }}
-
+    {{ import_columns(ref('ref_ticket_channels'), ['ticket_channel', 'display_order']) }}
 ),
 
 priorities as (
-
-    select
-        ticket_priority,
-        display_order
-
-    from {{ ref('ref_ticket_priorities') }}
-
+    {{ import_columns(ref('ref_ticket_priorities'), ['ticket_priority', 'display_order']) }}
 ),
 
 tickets as (
-
-    select
-        ticket_channel,
-        ticket_priority,
-        is_closed,
-        first_response_hours,
-        csat_rating
-
-    from {{ ref('fct_ticketing') }}
-
+    {{ import_columns(ref('fct_ticketing'), [
+        'ticket_channel', 'ticket_priority', 'is_closed', 'first_response_hours',
+        'resolution_hours', 'csat_rating', 'is_csat_positive',
+    ]) }}
 ),
 
 per_cell as (
@@ -38,10 +20,7 @@ per_cell as (
     select
         ticket_channel,
         ticket_priority,
-        count(*) as tickets,
-        sum(case when is_closed then 1 else 0 end) as closed_tickets,
-        avg(case when is_closed then first_response_hours end) as mean_first_response_hours,
-        avg(case when is_closed then csat_rating * 1.0 end) as mean_csat_rating
+        {{ ticket_measures() }}
 
     from tickets
     group by ticket_channel, ticket_priority

@@ -1,11 +1,1 @@
-with
-
-rejected as (
-    {{ quarantine_rejected(ref('base_crm__orders'), 'order_id') }}
-),
-
-final as (
-    {{ quarantine_rows('crm_orders', 'rejected') }}
-)
-
-select * from final
+{{ quarantine_table(ref('base_crm__orders'), 'order_id', 'crm_orders') }}

@@ -1,10 +1,12 @@
 """Power Query (M) for the partitions and parameters: Parquet files from the ``DataFolder``
-parameter, or the curated BigQuery datasets - chosen when the project is generated."""
+parameter, or the tables in their BigQuery datasets (where dbt built them) - chosen when the
+project is generated."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from crm_warehouse.publish.powerbi.star import BOOL, DATE, DECIMAL, DOUBLE, INT, TEXT, Table
 
@@ -16,16 +18,17 @@ M_TYPES = {
     DATE: "type date",
     BOOL: "type logical",
 }
-METRICS_DATASET = "analytics"
 
 
 @dataclass(frozen=True)
 class Source:
-    """Where the partitions read: ``parquet`` files or ``bigquery``."""
+    """Where the partitions read: ``parquet`` files, or ``bigquery``: each table in its
+    dataset (``datasets``: published table -> the schema dbt built it in)."""
 
     kind: str
     data_folder: str = ""
     bigquery_project: str = ""
+    datasets: Mapping[str, str] = field(default_factory=dict)
 
 
 def m_string(text: str) -> str:
@@ -55,22 +58,13 @@ def _let(steps: list[str]) -> str:
 def table_query(table: Table, source: Source) -> str:
     """The partition's M: read the table and give every column its type."""
     if source.kind == "bigquery":
+        dataset = source.datasets[str(table.file)]
         steps = [
             "    Source = GoogleBigQuery.Database([BillingProject = BigQueryProject])",
             "    Project = Source{[Name = BigQueryProject]}[Data]",
+            f'    Dataset = Project{{[Name = {m_string(dataset)}, Kind = "Schema"]}}[Data]',
+            f'    Data = Dataset{{[Name = {m_string(str(table.file))}, Kind = "Table"]}}[Data]',
         ]
-        if table.is_certified:
-            steps += [
-                f'    Dataset = Project{{[Name = {m_string(METRICS_DATASET)}, Kind = "Schema"]}}'
-                "[Data]",
-                f'    Data = Dataset{{[Name = {m_string(table.name)}, Kind = "Table"]}}[Data]',
-            ]
-        else:
-            assert table.sql
-            steps.append(
-                f"    Data = Value.NativeQuery(Project, {m_string(table.sql)}, null, "
-                "[EnableFolding = true])"
-            )
         return _let(steps + _typed(table, "Data"))
     steps = [
         f"    Source = Parquet.Document(File.Contents(DataFolder & "

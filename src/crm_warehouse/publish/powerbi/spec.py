@@ -1,9 +1,11 @@
 """The metric definitions, read from the dbt project where they are defined once.
 
 They live in the meta of the ``powerbi_semantic_model`` exposure
-(``transform/models/metrics/_metrics__definitions.yml``); the mtr_ tables' columns, types and
-descriptions come from the metric models' yml (their enforced contracts). Everything the
-Power BI project, the web dashboard and the insights report say about a metric comes from here.
+(``transform/models/metrics/_metrics__definitions.yml``); the published tables' columns, types
+and descriptions come from their models' yml (their enforced contracts): the mtr_ tables' from
+``models/metrics``, the star schema's row-grain tables' from ``models/powerbi``, with their
+``meta.powerbi`` (how the semantic model shows them). Everything the Power BI project, the web
+dashboard and the insights report say about a metric or a table comes from here.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from crm_warehouse.errors import PublishError
 
 DEFINITIONS_FILE = Path("models/metrics/_metrics__definitions.yml")
 METRIC_MODELS_FILE = Path("models/metrics/_metrics__models.yml")
+ROW_MODELS_FILE = Path("models/powerbi/_powerbi__models.yml")
 EXPOSURE = "powerbi_semantic_model"
 
 KINDS = frozenset(
@@ -75,17 +78,21 @@ class Metric:
 
 
 @dataclass(frozen=True)
-class MtrColumn:
+class ModelColumn:
     name: str
     data_type: str
     description: str
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
-class MtrModel:
+class ModelDoc:
+    """A published model as its yml describes it (contract types, descriptions, meta)."""
+
     name: str
     description: str
-    columns: tuple[MtrColumn, ...]
+    columns: tuple[ModelColumn, ...]
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def grain(self) -> str:
@@ -95,9 +102,8 @@ class MtrModel:
 @dataclass(frozen=True)
 class MetricSpec:
     metrics: tuple[Metric, ...]
-    sla_first_response_hours: dict[str, float]
-    at_risk_max_csat: int
-    models: dict[str, MtrModel] = field(default_factory=dict)
+    models: dict[str, ModelDoc] = field(default_factory=dict)
+    row_models: tuple[ModelDoc, ...] = ()
 
     def metric(self, name: str) -> Metric:
         for metric in self.metrics:
@@ -116,32 +122,42 @@ def load_metric_spec(project_dir: Path) -> MetricSpec:
     metrics = tuple(_metric(raw) for raw in meta.get("metrics", []))
     spec = MetricSpec(
         metrics=metrics,
-        sla_first_response_hours={
-            str(k): float(v) for k, v in meta["sla_first_response_hours"].items()
-        },
-        at_risk_max_csat=int(meta["at_risk_max_csat"]),
-        models=load_mtr_models(project_dir / METRIC_MODELS_FILE),
+        models={m.name: m for m in load_models(project_dir / METRIC_MODELS_FILE)},
+        row_models=load_models(project_dir / ROW_MODELS_FILE),
     )
     _check(spec)
     return spec
 
 
-def load_mtr_models(path: Path) -> dict[str, MtrModel]:
+def load_models(path: Path) -> tuple[ModelDoc, ...]:
+    """The models of a dbt yml file, in its order."""
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    models = {}
-    for model in document.get("models", []):
-        columns = tuple(
-            MtrColumn(
-                c["name"],
-                str(c.get("data_type", "string")),
-                " ".join(str(c.get("description", "")).split()),
-            )
-            for c in model.get("columns", [])
+    return tuple(
+        ModelDoc(
+            model["name"],
+            _text(model.get("description")),
+            tuple(
+                ModelColumn(
+                    c["name"],
+                    str(c.get("data_type", "string")),
+                    _text(c.get("description")),
+                    _meta(c),
+                )
+                for c in model.get("columns", [])
+            ),
+            _meta(model),
         )
-        models[model["name"]] = MtrModel(
-            model["name"], " ".join(str(model.get("description", "")).split()), columns
-        )
-    return models
+        for model in document.get("models", [])
+    )
+
+
+def _text(value: Any) -> str:
+    return " ".join(str(value or "").split())
+
+
+def _meta(node: dict[str, Any]) -> dict[str, Any]:
+    meta: dict[str, Any] = (node.get("config") or {}).get("meta", {})
+    return meta
 
 
 def _exposure_meta(path: Path) -> dict[str, Any]:
